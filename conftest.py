@@ -1,0 +1,45 @@
+"""Test-session set-up shared by the unit tests and strict nbval.
+
+Keras reads $KERAS_HOME when it is imported, and nbval's kernels inherit this
+process's environment, so KERAS_HOME is set here, before any kernel starts:
+to a checked, writable copy of the pre-filled cache when one exists
+(../shared/data/keras, or $BOOK_KERAS_SOURCE), else left alone so Keras
+downloads as usual.
+"""
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent
+sys.path.insert(0, str(REPO / "data"))
+import check_data  # noqa: E402
+
+_temporary_home = None
+_keras_home_note = "KERAS_HOME: not set by the tests (Keras uses ~/.keras and downloads what is missing)"
+
+
+def pytest_configure(config):
+    global _keras_home_note, _temporary_home
+    source = check_data.default_source()
+    if source is None or os.environ.get("BOOK_USE_OWN_KERAS_HOME"):
+        return
+    try:
+        home = check_data.prepare_cache(source, Path(tempfile.mkdtemp(prefix="keras-home-")))
+    except RuntimeError as problem:
+        pytest.exit(f"Test data check failed.\n{problem}", returncode=3)
+    os.environ["KERAS_HOME"] = str(home)
+    _temporary_home = home
+    _keras_home_note = f"KERAS_HOME: a checked temporary copy of {source}"
+
+
+def pytest_report_header(config):
+    return _keras_home_note
+
+
+def pytest_unconfigure(config):
+    if _temporary_home is not None:
+        shutil.rmtree(_temporary_home, ignore_errors=True)

@@ -1,0 +1,91 @@
+"""Re-execute chapter notebooks in place: a fresh kernel, top to bottom, widget state stored.
+
+    python scripts/execute_notebooks.py                  # every notebook in chapters/
+    python scripts/execute_notebooks.py chapters/03_*.ipynb
+
+Before executing, the shared cells (see scripts/shared_cells.py) are refreshed.
+The kernel runs with the same KERAS_HOME the tests use: a checked copy of the
+pre-filled cache when ../shared/data/keras exists, otherwise your own cache
+(~/.keras, downloading as usual). Outputs are what `pytest` later compares,
+so run this after every edit and commit the result.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbclient
+import nbformat
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "data"))
+sys.path.insert(0, str(REPO / "scripts"))
+import check_data  # noqa: E402
+from shared_cells import SHARED_CELLS  # noqa: E402
+
+
+def sync_shared_cells(notebook) -> int:
+    """Overwrite every cell tagged with metadata shared_cell=NAME by SHARED_CELLS[NAME]."""
+    changed = 0
+    for cell in notebook.cells:
+        name = cell.get("metadata", {}).get("shared_cell")
+        if name is None:
+            continue
+        if name not in SHARED_CELLS:
+            raise SystemExit(f"unknown shared_cell {name!r}; known: {sorted(SHARED_CELLS)}")
+        if cell.source != SHARED_CELLS[name]:
+            cell.source = SHARED_CELLS[name]
+            changed += 1
+    return changed
+
+
+def execute(path: Path, timeout: int) -> float:
+    notebook = nbformat.read(path, as_version=4)
+    sync_shared_cells(notebook)
+    for cell in notebook.cells:  # start clean, so nothing stale survives a failed run
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+            cell.metadata.pop("execution", None)
+    client = nbclient.NotebookClient(
+        notebook,
+        kernel_name="python3",
+        timeout=timeout,
+        store_widget_state=True,
+        record_timing=False,
+        resources={"metadata": {"path": str(path.parent)}},  # same working folder as nbval
+    )
+    started = time.perf_counter()
+    client.execute()
+    elapsed = time.perf_counter() - started
+    notebook.metadata.pop("papermill", None)
+    nbformat.validate(notebook)
+    nbformat.write(notebook, path)
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", type=Path, help="default: chapters/*.ipynb")
+    parser.add_argument("--timeout", type=int, default=900, help="seconds per cell")
+    args = parser.parse_args()
+    paths = args.notebooks or sorted((REPO / "chapters").glob("*.ipynb"))
+
+    source = check_data.default_source()
+    if source is not None:
+        os.environ["KERAS_HOME"] = str(check_data.prepare_cache(source, Path(tempfile.mkdtemp(prefix="keras-home-"))))
+        print(f"KERAS_HOME: a checked copy of {source}")
+    else:
+        print(f"KERAS_HOME: {check_data.default_keras_home()} (Keras downloads what is missing)")
+
+    for path in paths:
+        print(f"executing {path.relative_to(REPO) if path.is_absolute() else path} ...", flush=True)
+        print(f"  done in {execute(path.resolve(), args.timeout):.0f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

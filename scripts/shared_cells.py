@@ -1,0 +1,61 @@
+"""The code cells that several chapters share, kept in one place.
+
+Every notebook must run alone (on Colab, say), so it cannot import helpers from
+this repository. Instead, a cell whose metadata says {"shared_cell": NAME} holds
+a verbatim copy of SHARED_CELLS[NAME]. `python scripts/execute_notebooks.py`
+writes the copies before executing, and tests/test_notebook_hygiene.py fails if
+any copy drifts from the text here.
+"""
+
+SETUP = '''\
+# Setup, the same in every chapter: quiet logs, fixed seeds, repeatable results.
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")  # this book runs Keras 3 on TensorFlow
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"              # hide TensorFlow's C++ info/warning logs
+
+
+def _import_tensorflow_quietly():
+    """A few start-up lines ignore TF_CPP_MIN_LOG_LEVEL, so mute C-level stderr while importing."""
+    saved_stderr = os.dup(2)
+    with open(os.devnull, "w") as devnull:
+        os.dup2(devnull.fileno(), 2)
+        try:
+            import tensorflow  # noqa: F401
+        finally:
+            os.dup2(saved_stderr, 2)
+            os.close(saved_stderr)
+
+
+_import_tensorflow_quietly()
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+import tensorflow as tf
+
+keras.utils.set_random_seed(42)                  # seeds Python, NumPy and TensorFlow at once
+tf.config.experimental.enable_op_determinism()   # same seed and inputs, same results, every run
+np.set_printoptions(precision=4, suppress=True)  # digits beyond the 4th are round-off noise
+plt.rcParams.update({"figure.figsize": (6.4, 3.6), "figure.dpi": 80, "axes.grid": True})
+print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, backend: {keras.backend.backend()}")'''
+
+LOAD_FASHION_MNIST = '''\
+def load_fashion_mnist():
+    """keras.datasets.fashion_mnist.load_data(), with a plain-words message when the data cannot be had."""
+    try:
+        return keras.datasets.fashion_mnist.load_data()
+    except Exception as error:  # no network, a proxy, a damaged or half-finished download ...
+        keras_home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+        folder = os.path.join(keras_home, "datasets", "fashion-mnist")
+        raise RuntimeError(
+            "Could not load Fashion-MNIST.\\n"
+            f"Keras looked for its four .gz files in {folder} and then tried to download them (about 30 MB).\\n"
+            f"What went wrong: {type(error).__name__}: {error}\\n"
+            "What to do: connect to the internet and run this cell again. If the download was interrupted\\n"
+            "or a file is damaged, delete that folder first. Offline, copy the four Fashion-MNIST .gz files there."
+        ) from None'''
+
+SHARED_CELLS = {
+    "setup": SETUP,
+    "load-fashion-mnist": LOAD_FASHION_MNIST,
+}

@@ -1,0 +1,103 @@
+"""The data manifest, its checker, and the message a learner gets when data cannot be had."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from notebooks import REPO
+
+sys.path.insert(0, str(REPO / "data"))
+sys.path.insert(0, str(REPO / "scripts"))
+import check_data  # noqa: E402
+from shared_cells import LOAD_FASHION_MNIST  # noqa: E402
+
+FASHION = [e for e in check_data.manifest_entries() if "fashion-mnist" in e["path"]]
+
+
+@pytest.fixture(scope="module")
+def source():
+    found = check_data.default_source()
+    if found is None:
+        pytest.skip("no pre-filled cache beside the repository (../shared/data/keras)")
+    return found
+
+
+def test_manifest_lists_unique_relative_paths_with_sha256():
+    entries = check_data.manifest_entries()
+    paths = [e["path"] for e in entries]
+    assert len(paths) == len(set(paths)) and len(FASHION) == 4
+    for entry in entries:
+        assert not entry["path"].startswith("/") and ".." not in entry["path"]
+        assert len(entry["sha256"]) == 64 and entry["bytes"] > 0
+
+
+def test_prefilled_cache_matches_the_manifest(source):
+    assert check_data.find_problems(source) == []
+
+
+def test_damaged_and_missing_files_are_named_with_what_to_do(source, tmp_path):
+    home = check_data.prepare_cache(source, tmp_path / "home")
+    damaged = home / FASHION[0]["path"]
+    damaged.write_bytes(damaged.read_bytes()[:1000])  # an interrupted download
+    (home / FASHION[1]["path"]).unlink()
+    problems = check_data.find_problems(home)
+    assert problems == [f"damaged: {FASHION[0]['path']} has 1,000 bytes, expected {FASHION[0]['bytes']:,}",
+                        f"missing: {FASHION[1]['path']}"]
+    message = check_data.explain(problems, home)
+    assert "What to do:" in message and "delete the damaged files" in message
+    with pytest.raises(RuntimeError, match="not usable"):
+        check_data.prepare_cache(home, tmp_path / "copy")  # a damaged source is refused, not used
+
+
+def test_same_size_but_different_bytes_is_caught(source, tmp_path):
+    home = check_data.prepare_cache(source, tmp_path / "home")
+    label_file = home / FASHION[1]["path"]
+    data = bytearray(label_file.read_bytes())
+    data[-10] ^= 0xFF
+    label_file.write_bytes(bytes(data))
+    assert check_data.find_problems(home) == [f"damaged: {FASHION[1]['path']} has the right size but the wrong SHA-256"]
+
+
+def test_command_line_exit_status_and_message(tmp_path):
+    script = REPO / "data" / "check_data.py"
+    bad = subprocess.run([sys.executable, script, "--keras-home", tmp_path], capture_output=True, text=True)
+    assert bad.returncode == 1 and "missing: datasets/fashion-mnist/train-images-idx3-ubyte.gz" in bad.stderr
+
+
+def _run_loader(keras_home):
+    """Run the notebooks' loader cell in a fresh Python with no network, as a learner offline would."""
+    program = "import os, keras\n" + LOAD_FASHION_MNIST + "\nload_fashion_mnist()\n"
+    env = dict(os.environ, KERAS_HOME=str(keras_home), TF_CPP_MIN_LOG_LEVEL="3",
+               # every download goes through a proxy on a closed local port: refused at once
+               http_proxy="http://127.0.0.1:9", https_proxy="http://127.0.0.1:9",
+               HTTP_PROXY="http://127.0.0.1:9", HTTPS_PROXY="http://127.0.0.1:9", no_proxy="", NO_PROXY="")
+    return subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env, timeout=300)
+
+
+def _assert_clear_message(result):
+    assert result.returncode != 0
+    tail = result.stderr[result.stderr.rindex("Traceback"):]
+    assert "RuntimeError: Could not load Fashion-MNIST." in tail
+    assert "What to do: connect to the internet" in tail
+    assert "keras/src" not in tail, "the learner should not see a traceback from inside Keras"
+
+
+def test_loader_without_data_or_network_says_what_to_do(tmp_path):
+    result = _run_loader(tmp_path)
+    _assert_clear_message(result)
+    assert "URL fetch failure" in result.stderr  # Keras's own reason is passed on in one line
+
+
+def test_loader_with_a_truncated_file_says_what_to_do(source, tmp_path):
+    for entry in FASHION:
+        (tmp_path / entry["path"]).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(source / entry["path"], tmp_path / entry["path"])
+    images = tmp_path / FASHION[0]["path"]
+    images.write_bytes(images.read_bytes()[: FASHION[0]["bytes"] // 2])
+    result = _run_loader(tmp_path)
+    _assert_clear_message(result)
+    assert "delete that folder first" in result.stderr

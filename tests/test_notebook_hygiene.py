@@ -1,0 +1,133 @@
+"""Rules every committed chapter notebook must follow (see README, "Writing a chapter").
+
+nbval checks that outputs are reproducible; these tests check how the notebooks
+were produced and that each one can run alone, e.g. on Colab.
+"""
+import ast
+import json
+import re
+import sys
+
+import pytest
+
+from notebooks import CHAPTERS, REPO, code_cells, load, source
+
+sys.path.insert(0, str(REPO / "scripts"))
+from shared_cells import SHARED_CELLS  # noqa: E402
+
+chapter = pytest.mark.parametrize("path", CHAPTERS, ids=[p.name for p in CHAPTERS])
+
+
+def test_there_are_chapters():
+    assert CHAPTERS, "no notebooks in chapters/"
+
+
+def test_table_of_contents_lists_every_chapter_once():
+    toc = (REPO / "_toc.yml").read_text(encoding="utf-8")
+    listed = re.findall(r"file:\s*chapters/(\S+)", toc)
+    assert sorted(listed) == sorted(p.stem for p in CHAPTERS)
+
+
+@chapter
+def test_executed_top_to_bottom_in_one_fresh_kernel(path):
+    counts = [cell.get("execution_count") for cell in code_cells(load(path))]
+    assert counts == list(range(1, len(counts) + 1)), (
+        f"execution counts {counts}: re-run with `python scripts/execute_notebooks.py {path.relative_to(REPO)}`")
+
+
+@chapter
+def test_no_error_outputs(path):
+    for number, cell in enumerate(code_cells(load(path)), 1):
+        errors = [o for o in cell.get("outputs", []) if o["output_type"] == "error"]
+        assert not errors, f"code cell {number} holds an error output: {errors[0]['ename']}"
+
+
+MARKER = re.compile(r"^\s*#\s*(NBVAL_\w+|PYTEST_VALIDATE_IGNORE_OUTPUT)\s*$")
+REASON = re.compile(r"^\s*#\s*Why:\s*\S.{10,}")
+
+
+@chapter
+def test_every_nbval_marker_has_a_reason_beside_it(path):
+    for number, cell in enumerate(code_cells(load(path)), 1):
+        tags = cell.get("metadata", {}).get("tags", [])
+        assert not [t for t in tags if t.startswith(("nbval", "raises-exception"))], (
+            f"code cell {number}: use a `# NBVAL_...` comment with a `# Why: ...` line, not a tag")
+        lines = source(cell).splitlines()
+        for index, line in enumerate(lines):
+            if MARKER.match(line):
+                following = lines[index + 1] if index + 1 < len(lines) else ""
+                assert REASON.match(following), (
+                    f"code cell {number}: `{line.strip()}` needs a `# Why: <reason>` line right after it")
+
+
+ABSOLUTE_PATH = re.compile(r"(?<![\w.])(/(home|root|tmp|work|Users|private|var/folders)/[\w.-]+|[A-Za-z]:\\\\[\w.-]+)")
+
+
+@chapter
+def test_outputs_hold_no_absolute_paths_of_the_executing_machine(path):
+    notebook = load(path)
+    texts = [json.dumps(cell.get("outputs", [])) for cell in code_cells(notebook)]
+    texts.append(json.dumps(notebook.get("metadata", {}).get("widgets", {})))
+    for text in texts:
+        found = ABSOLUTE_PATH.search(text) or (str(REPO) in text and str(REPO))
+        assert not found, f"an output shows a machine path: {found.group(0) if hasattr(found, 'group') else found}"
+
+
+def _local_module_names():
+    names = {p.stem for p in REPO.rglob("*.py") if ".venv" not in p.parts and "_build" not in p.parts}
+    names |= {p.name for p in REPO.iterdir() if p.is_dir() and not p.name.startswith(".")}
+    return names
+
+
+@chapter
+def test_notebook_runs_alone_without_files_from_this_repository(path):
+    local = _local_module_names()
+    for number, cell in enumerate(code_cells(load(path)), 1):
+        text = source(cell)
+        assert not re.search(r"^\s*%run\b|sys\.path", text, re.M), f"code cell {number} reaches into the repository"
+        python = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in text.splitlines())
+        for node in ast.walk(ast.parse(python)):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                modules = [node.module or ""] if node.level == 0 else ["." * node.level]
+            else:
+                continue
+            for module in modules:
+                top = module.split(".")[0]
+                assert top and top not in local, f"code cell {number} imports {module!r} from this repository"
+
+
+@chapter
+def test_shared_cells_match_their_single_source(path):
+    cells = code_cells(load(path))
+    assert cells[0].get("metadata", {}).get("shared_cell") == "setup", "the first code cell must be the setup cell"
+    for number, cell in enumerate(cells, 1):
+        name = cell.get("metadata", {}).get("shared_cell")
+        if name is not None:
+            assert source(cell) == SHARED_CELLS[name], (
+                f"code cell {number} ({name}) differs from scripts/shared_cells.py; "
+                "run scripts/execute_notebooks.py to refresh it")
+
+
+@chapter
+def test_ends_with_exercises_whose_solutions_are_hidden_and_executed(path):
+    cells = load(path)["cells"]
+    headings = [i for i, c in enumerate(cells) if c["cell_type"] == "markdown" and re.search(r"^#+\s*Exercises", source(c), re.M)]
+    assert headings, "no 'Exercises' section"
+    solutions = [c for c in cells[headings[-1]:] if c["cell_type"] == "code"
+                 and "hide-cell" in c.get("metadata", {}).get("tags", [])]
+    assert 2 <= len(solutions), "need at least two exercise solutions in hidden (hide-cell) code cells"
+    assert all(c.get("execution_count") for c in solutions)
+    assert all("assert" in source(c) for c in solutions), "each solution checks its own result with an assert"
+
+
+@chapter
+def test_widget_state_is_stored_for_every_displayed_widget(path):
+    notebook = load(path)
+    shown = {o["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]
+             for cell in code_cells(notebook) for o in cell.get("outputs", [])
+             if "application/vnd.jupyter.widget-view+json" in o.get("data", {})}
+    state = notebook.get("metadata", {}).get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+    missing = shown - set(state.get("state", {}))
+    assert not missing, "widgets shown without stored state; execute with scripts/execute_notebooks.py"

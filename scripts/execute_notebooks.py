@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "data"))
 sys.path.insert(0, str(REPO / "scripts"))
 import check_data  # noqa: E402
-from shared_cells import SHARED_CELLS  # noqa: E402
+from shared_cells import SHARED_CELL_TAGS, SHARED_CELLS  # noqa: E402
 
 
 def sync_shared_cells(notebook) -> int:
@@ -37,8 +37,10 @@ def sync_shared_cells(notebook) -> int:
             continue
         if name not in SHARED_CELLS:
             raise SystemExit(f"unknown shared_cell {name!r}; known: {sorted(SHARED_CELLS)}")
-        if cell.source != SHARED_CELLS[name]:
-            cell.source = SHARED_CELLS[name]
+        tags = cell.metadata.get("tags", [])
+        wanted_tags = tags + [tag for tag in SHARED_CELL_TAGS if tag not in tags]
+        if cell.source != SHARED_CELLS[name] or tags != wanted_tags:
+            cell.source, cell.metadata["tags"] = SHARED_CELLS[name], wanted_tags
             changed += 1
     return changed
 
@@ -75,15 +77,16 @@ def main() -> int:
     paths = args.notebooks or sorted((REPO / "chapters").glob("*.ipynb"))
 
     source = check_data.default_source()
-    if source is not None:
-        os.environ["KERAS_HOME"] = str(check_data.prepare_cache(source, Path(tempfile.mkdtemp(prefix="keras-home-"))))
-        print(f"KERAS_HOME: a checked copy of {source}")
-    else:
-        print(f"KERAS_HOME: {check_data.default_keras_home()} (Keras downloads what is missing)")
-
-    for path in paths:
-        print(f"executing {path.relative_to(REPO) if path.is_absolute() else path} ...", flush=True)
-        print(f"  done in {execute(path.resolve(), args.timeout):.0f} s", flush=True)
+    with tempfile.TemporaryDirectory(prefix="keras-home-") as scratch:
+        if source is not None:
+            os.environ["KERAS_HOME"] = str(check_data.prepare_cache(source, Path(scratch)))
+            print(f"KERAS_HOME: a checked copy of {source}")
+        else:
+            print(f"KERAS_HOME: {check_data.default_keras_home()} (Keras downloads what is missing)")
+        for path in paths:
+            shown = path.resolve().relative_to(REPO) if REPO in path.resolve().parents else path
+            print(f"executing {shown} ...", flush=True)
+            print(f"  done in {execute(path.resolve(), args.timeout):.0f} s", flush=True)
     return 0
 
 

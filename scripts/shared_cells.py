@@ -11,12 +11,12 @@ SETUP = '''\
 # Setup, the same in every chapter: quiet logs, fixed seeds, repeatable results.
 import os
 
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")  # this book runs Keras 3 on TensorFlow
-os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"              # hide TensorFlow's C++ info/warning logs
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")  # this book: Keras 3 on TensorFlow
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"              # hide TensorFlow's C++ logs
 
 
 def _import_tensorflow_quietly():
-    """A few start-up lines ignore TF_CPP_MIN_LOG_LEVEL, so mute C-level stderr while importing."""
+    """Some start-up lines ignore TF_CPP_MIN_LOG_LEVEL: mute C-level stderr meanwhile."""
     saved_stderr = os.dup(2)
     with open(os.devnull, "w") as devnull:
         os.dup2(devnull.fileno(), 2)
@@ -33,29 +33,38 @@ import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 
-keras.utils.set_random_seed(42)                  # seeds Python, NumPy and TensorFlow at once
-tf.config.experimental.enable_op_determinism()   # same seed and inputs, same results, every run
-np.set_printoptions(precision=4, suppress=True)  # digits beyond the 4th are round-off noise
+keras.utils.set_random_seed(42)                  # seeds Python, NumPy and TensorFlow
+tf.config.experimental.enable_op_determinism()   # same seed and inputs, same results
+np.set_printoptions(precision=4, suppress=True)  # digits past the 4th are round-off noise
 plt.rcParams.update({"figure.figsize": (6.4, 3.6), "figure.dpi": 80, "axes.grid": True})
-print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, backend: {keras.backend.backend()}")'''
+print(
+    f"TensorFlow {tf.__version__}, Keras {keras.__version__}, "
+    f"backend: {keras.backend.backend()}"
+)'''
 
 LOAD_FASHION_MNIST = '''\
 def load_fashion_mnist():
-    """keras.datasets.fashion_mnist.load_data(), with a plain-words message when the data cannot be had."""
+    """Fashion-MNIST via the real Keras loader; a plain-words message if it fails."""
     try:
         return keras.datasets.fashion_mnist.load_data()
-    except Exception as error:  # no network, a proxy, a damaged or half-finished download ...
-        keras_home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
-        folder = os.path.join(keras_home, "datasets", "fashion-mnist")
+    except Exception as error:  # no network, a proxy, a damaged or half-finished download
+        home = os.environ.get("KERAS_HOME") or os.path.expanduser("~/.keras")
+        folder = os.path.join(home, "datasets", "fashion-mnist")
         raise RuntimeError(
             "Could not load Fashion-MNIST.\\n"
-            f"Keras looked for its four .gz files in {folder} and then tried to download them (about 30 MB).\\n"
+            f"Keras looked for its four .gz files in {folder}\\n"
+            "and then tried to download them (about 30 MB).\\n"
             f"What went wrong: {type(error).__name__}: {error}\\n"
-            "What to do: connect to the internet and run this cell again. If the download was interrupted\\n"
-            "or a file is damaged, delete that folder first. Offline, copy the four Fashion-MNIST .gz files there."
+            "What to do: connect to the internet and run this cell again. If the download\\n"
+            "was interrupted or a file is damaged, delete that folder first. Offline, copy\\n"
+            "the four Fashion-MNIST .gz files there."
         ) from None'''
 
 SHARED_CELLS = {
     "setup": SETUP,
     "load-fashion-mnist": LOAD_FASHION_MNIST,
 }
+
+# Tags every shared cell carries: the book shows their output and folds their code behind
+# a toggle, since readers meet the same code on every page.
+SHARED_CELL_TAGS = ["hide-input"]

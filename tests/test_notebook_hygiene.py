@@ -32,7 +32,7 @@ def test_table_of_contents_lists_every_chapter_once():
 def test_executed_top_to_bottom_in_one_fresh_kernel(path):
     counts = [cell.get("execution_count") for cell in code_cells(load(path))]
     assert counts == list(range(1, len(counts) + 1)), (
-        f"execution counts {counts}: re-run with `python scripts/execute_notebooks.py {path.relative_to(REPO)}`")
+        f"execution counts {counts}: re-run with `python scripts/execute_notebooks.py chapters/{path.name}`")
 
 
 @chapter

@@ -33,6 +33,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 
+tf.get_logger().setLevel("ERROR")                # ... and its Python-side INFO messages
 keras.utils.set_random_seed(42)                  # seeds Python, NumPy and TensorFlow
 tf.config.experimental.enable_op_determinism()   # same seed and inputs, same results
 np.set_printoptions(precision=4, suppress=True)  # digits past the 4th are round-off noise
@@ -60,9 +61,27 @@ def load_fashion_mnist():
             "the four Fashion-MNIST .gz files there."
         ) from None'''
 
+FASHION_MNIST_ARRAYS = '''\
+# Fashion-MNIST prepared as in chapter 3: flat, scaled to [0, 1], 10,000 held out.
+(train_images, train_labels), (test_images, test_labels) = load_fashion_mnist()
+class_names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+               "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+
+
+def prepare(images):
+    """28x28 uint8 images -> float32 vectors of 784 values in [0, 1]."""
+    return (images.reshape(len(images), 28 * 28) / 255.0).astype("float32")
+
+
+x_train, y_train = prepare(train_images[:50_000]), train_labels[:50_000]
+x_val, y_val = prepare(train_images[50_000:]), train_labels[50_000:]
+x_test, y_test = prepare(test_images), test_labels
+print(f"train {x_train.shape}, validation {x_val.shape}, test {x_test.shape}")'''
+
 SHARED_CELLS = {
     "setup": SETUP,
     "load-fashion-mnist": LOAD_FASHION_MNIST,
+    "fashion-mnist-arrays": FASHION_MNIST_ARRAYS,
 }
 
 # Tags every shared cell carries: the book shows their output and folds their code behind

@@ -78,10 +78,26 @@ x_val, y_val = prepare(train_images[50_000:]), train_labels[50_000:]
 x_test, y_test = prepare(test_images), test_labels
 print(f"train {x_train.shape}, validation {x_val.shape}, test {x_test.shape}")'''
 
+LOAD_PRETRAINED = '''\
+def load_pretrained(builder, **kwargs):
+    """builder(weights="imagenet", ...) from keras.applications; plain words if it fails."""
+    try:
+        return builder(weights="imagenet", **kwargs)
+    except Exception as error:  # no network, a proxy, a damaged or half-finished download
+        home = os.environ.get("KERAS_HOME") or os.path.expanduser("~/.keras")
+        raise RuntimeError(
+            f"Could not get the ImageNet weights of {builder.__name__}.\\n"
+            f"Keras looked in {os.path.join(home, 'models')} and then tried to download them.\\n"
+            f"What went wrong: {type(error).__name__}: {error}\\n"
+            "What to do: connect to the internet and run this cell again. If a download was\\n"
+            "interrupted, delete the half-written file in that folder first."
+        ) from None'''
+
 SHARED_CELLS = {
     "setup": SETUP,
     "load-fashion-mnist": LOAD_FASHION_MNIST,
     "fashion-mnist-arrays": FASHION_MNIST_ARRAYS,
+    "load-pretrained": LOAD_PRETRAINED,
 }
 
 # Tags every shared cell carries: the book shows their output and folds their code behind

@@ -13,7 +13,7 @@ from notebooks import REPO
 sys.path.insert(0, str(REPO / "data"))
 sys.path.insert(0, str(REPO / "scripts"))
 import check_data  # noqa: E402
-from shared_cells import LOAD_FASHION_MNIST  # noqa: E402
+from shared_cells import LOAD_FASHION_MNIST, LOAD_PRETRAINED  # noqa: E402
 
 FASHION = [e for e in check_data.manifest_entries() if "fashion-mnist" in e["path"]]
 
@@ -68,9 +68,9 @@ def test_command_line_exit_status_and_message(tmp_path):
     assert bad.returncode == 1 and "missing: datasets/fashion-mnist/train-images-idx3-ubyte.gz" in bad.stderr
 
 
-def _run_loader(keras_home):
-    """Run the notebooks' loader cell in a fresh Python with no network, as a learner offline would."""
-    program = "import os, keras\n" + LOAD_FASHION_MNIST + "\nload_fashion_mnist()\n"
+def _run_loader(keras_home, cell=LOAD_FASHION_MNIST, call="load_fashion_mnist()"):
+    """Run a notebooks' loader cell in a fresh Python with no network, as a learner offline would."""
+    program = "import os, keras\n" + cell + "\n" + call + "\n"
     env = dict(os.environ, KERAS_HOME=str(keras_home), TF_CPP_MIN_LOG_LEVEL="3",
                # every download goes through a proxy on a closed local port: refused at once
                http_proxy="http://127.0.0.1:9", https_proxy="http://127.0.0.1:9",
@@ -78,10 +78,10 @@ def _run_loader(keras_home):
     return subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env, timeout=300)
 
 
-def _assert_clear_message(result):
+def _assert_clear_message(result, headline="RuntimeError: Could not load Fashion-MNIST."):
     assert result.returncode != 0
     tail = result.stderr[result.stderr.rindex("Traceback"):]
-    assert "RuntimeError: Could not load Fashion-MNIST." in tail
+    assert headline in tail
     assert "What to do: connect to the internet" in tail
     assert "keras/src" not in tail, "the learner should not see a traceback from inside Keras"
 
@@ -101,3 +101,28 @@ def test_loader_with_a_truncated_file_says_what_to_do(source, tmp_path):
     result = _run_loader(tmp_path)
     _assert_clear_message(result)
     assert "delete that folder first" in result.stderr
+
+
+MOBILENET = "keras.applications.MobileNet, alpha=0.25, input_shape=(128, 128, 3)"
+MOBILENET_FILE = next(e for e in check_data.manifest_entries() if e["path"].endswith("mobilenet_2_5_128_tf.h5"))
+
+
+def test_pretrained_weights_without_cache_or_network_say_what_to_do(tmp_path):
+    result = _run_loader(tmp_path, LOAD_PRETRAINED, f"load_pretrained({MOBILENET})")
+    _assert_clear_message(result, "RuntimeError: Could not get the ImageNet weights of MobileNet.")
+
+
+def test_pretrained_weights_from_a_damaged_file_say_what_to_do(source, tmp_path):
+    target = tmp_path / MOBILENET_FILE["path"]
+    target.parent.mkdir(parents=True)
+    target.write_bytes((source / MOBILENET_FILE["path"]).read_bytes()[:100_000])  # interrupted download
+    result = _run_loader(tmp_path, LOAD_PRETRAINED, f"load_pretrained({MOBILENET})")
+    _assert_clear_message(result, "RuntimeError: Could not get the ImageNet weights of MobileNet.")
+    assert "delete the half-written file" in result.stderr
+
+
+def test_pretrained_weights_from_the_cache_load_offline(source, tmp_path):
+    home = check_data.prepare_cache(source, tmp_path / "home")
+    result = _run_loader(home, LOAD_PRETRAINED, f"print(load_pretrained({MOBILENET}).count_params())")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().endswith("475544")

@@ -1,7 +1,9 @@
-# Two entry points, both starting from a fresh machine:
+# Two entry points, both starting from a fresh machine (Python 3.11+, make, Node.js/npm):
 #   make book   set up, then build the HTML book into _build/html (open _build/html/index.html)
-#   make test   set up, then run the full test suite (strict nbval on every chapter + unit tests)
-# `make setup` alone creates .venv and installs requirements.txt (and Graphviz, if it can).
+#   make test   set up, then run the full test suite: unit tests, strict nbval on every
+#               chapter, and the rendered site in a real browser
+# `make setup` alone creates .venv, installs requirements.txt and the npm packages, and the
+# system programs the tests use (Graphviz, Chromium) when it can.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -10,18 +12,21 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: setup book test execute clean
 
-setup: $(STAMP)
+setup: $(STAMP) node_modules/.package-lock.json
 
 $(STAMP): requirements.txt
-	@command -v dot >/dev/null 2>&1 || scripts/install_graphviz.sh
+	@scripts/install_system_packages.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	@touch $(STAMP)
 
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
 book: setup
-	$(BIN)/jupyter-book build . -W --keep-going
-	@echo "Open $(CURDIR)/_build/html/index.html in a browser."
+	BIN=$(BIN) scripts/build_book.sh
+	@echo "Open $(CURDIR)/_build/html/index.html in a browser (or serve _build/html with any web server)."
 
 test: setup
 	$(BIN)/python -m pytest
@@ -31,4 +36,4 @@ execute: setup
 	$(BIN)/python scripts/execute_notebooks.py $(NOTEBOOKS)
 
 clean:
-	rm -rf _build
+	rm -rf _build _site_assets

@@ -9,7 +9,16 @@ any copy drifts from the text here.
 
 SETUP = '''\
 # Setup, the same in every chapter: quiet logs, fixed seeds, repeatable results.
+import importlib.util
 import os
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:  # Colab: install whatever this book uses that it lacks
+    _wanted = ["tensorflow", "keras", "tensorboard", "ipywidgets", "matplotlib", "pydot"]
+    _missing = [name for name in _wanted if importlib.util.find_spec(name) is None]
+    if _missing:
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", *_missing], check=True)
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")  # this book: Keras 3 on TensorFlow
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"              # hide TensorFlow's C++ logs

@@ -24,7 +24,7 @@ def test_there_are_chapters():
 
 def test_table_of_contents_lists_every_chapter_once():
     toc = (REPO / "_toc.yml").read_text(encoding="utf-8")
-    listed = re.findall(r"file:\s*chapters/(\S+)", toc)
+    listed = re.findall(r"^\s*- file:\s*chapters/(\S+)", toc, re.M)
     assert sorted(listed) == sorted(p.stem for p in CHAPTERS)
 
 

@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parent.parent
 MODULES = REPO / "node_modules"
 VENDOR = REPO / "_site_assets" / "vendor"  # becomes <site>/vendor (html_extra_path)
 
-# (package, what to copy from it, where it goes under _static/vendor, files to leave out)
+# (package, what to copy from it, where it goes relative to _site_assets/vendor, files to leave out)
 ASSETS = [
     ("requirejs", "require.js", "require.js", ()),
     # The widget manager loads its fonts from <page folder>/@jupyter-widgets/html-manager/dist,

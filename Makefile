@@ -2,8 +2,9 @@
 #   make book   set up, then build the HTML book into _build/html (open _build/html/index.html)
 #   make test   set up, then run the full test suite: unit tests, strict nbval on every
 #               chapter, and the rendered site in a real browser
-# `make setup` alone creates .venv, installs requirements.txt and the npm packages, and the
-# system programs the tests use (Graphviz, Chromium) when it can.
+# `make setup` alone creates .venv, installs requirements.txt, and the system programs the
+# tests use (Graphviz, Chromium) when it can. The npm packages the site needs are installed
+# by scripts/build_book.sh, which both `make book` and the browser tests run.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -12,7 +13,7 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: setup book test execute clean
 
-setup: $(STAMP) node_modules/.package-lock.json
+setup: $(STAMP)
 
 $(STAMP): requirements.txt
 	@scripts/install_system_packages.sh
@@ -20,9 +21,6 @@ $(STAMP): requirements.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	@touch $(STAMP)
-
-node_modules/.package-lock.json: package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
 
 book: setup
 	BIN=$(BIN) scripts/build_book.sh

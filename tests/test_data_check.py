@@ -1,10 +1,8 @@
 """The data manifest, its checker, and the message a learner gets when data cannot be had."""
-import json
 import os
 import shutil
 import subprocess
 import sys
-import textwrap
 
 import pytest
 

@@ -4,7 +4,7 @@ nbval checks that outputs are reproducible; these tests check how the notebooks
 were produced and that each one can run alone, e.g. on Colab.
 """
 import ast
-import json
+import os
 import re
 import sys
 
@@ -88,9 +88,15 @@ def test_outputs_hold_no_absolute_paths_of_the_executing_machine(path):
         assert not found and str(REPO) not in text, f"an output shows a machine path: {text[:200]!r}"
 
 
+GENERATED = {"_build", "_site_assets", "node_modules", "__pycache__"}  # installed or built, not ours
+
+
 def _local_module_names():
-    names = {p.stem for p in REPO.rglob("*.py") if ".venv" not in p.parts and "_build" not in p.parts}
-    names |= {p.name for p in REPO.iterdir() if p.is_dir() and not p.name.startswith(".")}
+    """Names a notebook could import from this repository: its folders and Python files."""
+    names = set()
+    for folder, subfolders, files in os.walk(REPO):
+        subfolders[:] = [d for d in subfolders if not d.startswith(".") and d not in GENERATED]
+        names |= set(subfolders) | {name[:-3] for name in files if name.endswith(".py")}
     return names
 
 

@@ -8,13 +8,11 @@ _build/screenshots/. Skipped when no Chromium is installed, unless BOOK_REQUIRE_
 """
 import functools
 import http.server
-import json
 import os
 import re
 import shutil
 import subprocess
 import threading
-from pathlib import Path
 
 import pytest
 

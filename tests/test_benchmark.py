@@ -44,7 +44,7 @@ def test_recorded_run_is_complete_and_says_where_it_ran(recorded):
 def test_the_benchmark_uses_the_chapters_recipe_cells():
     recipes = "\n".join(speed.notebook_cells("recipe"))
     for name in ["make_dataset", "seed_style_dataset", "build_tutorial_mlp", "build_fast_cnn",
-                 "speed_table", "time_to"]:
+                 "speed_table", "time_to", "images_per_second"]:
         assert f"def {name}(" in recipes, f"{name} is not in a recipe cell of chapter 10"
 
 

@@ -21,12 +21,14 @@ Data come from keras.datasets.fashion_mnist.load_data() (Keras's cache, $KERAS_H
 download). Timings vary from run to run and machine to machine; nothing in the tests depends on them.
 """
 import argparse
+import atexit
 import datetime
 import importlib.util
 import json
 import os
 import platform
 import pprint
+import shutil
 import sys
 import tempfile
 import time
@@ -61,6 +63,7 @@ def load_recipes(path=CHAPTER):
     sources = notebook_cells("load-fashion-mnist", path, key="shared_cell")
     sources += notebook_cells("recipe", path)
     folder = Path(tempfile.mkdtemp(prefix="chapter10-recipes-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     module_path = folder / "chapter10_recipes.py"
     module_path.write_text(header + "\n\n".join(sources) + "\n", encoding="utf-8")
     spec = importlib.util.spec_from_file_location("chapter10_recipes", module_path)
@@ -135,17 +138,17 @@ def training_clock(keras, x_test, y_test, stop_at=None):
 
 def time_to_accuracy(recipes, data, tutorial_epochs, max_epochs):
     import keras
-    import numpy as np
 
     (train_images, train_labels), (test_images, test_labels) = data
-    x_test = (test_images / 255.0).astype("float32")[..., np.newaxis]
+    to_float = recipes["to_float"]  # the chapter's scaling: uint8 -> float32 in [0, 1]
+    x_test = to_float(test_images, test_labels)[0].numpy()
     runs = {}
 
     print("  tutorial MLP: model.fit(x, y, epochs=10) with the default batch of 32")
     keras.utils.set_random_seed(42)
     tutorial = recipes["build_tutorial_mlp"]()
     clock = training_clock(keras, x_test, test_labels)
-    x_train = (train_images / 255.0).astype("float32")[..., np.newaxis]
+    x_train = to_float(train_images, train_labels)[0].numpy()
     tutorial.fit(x_train, train_labels, epochs=tutorial_epochs, verbose=0, callbacks=[clock])
     runs["tutorial_mlp"] = {"seconds": clock.seconds, "test_accuracy": clock.accuracy}
 

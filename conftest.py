@@ -18,6 +18,9 @@ REPO = Path(__file__).resolve().parent
 sys.path.insert(0, str(REPO / "data"))
 import check_data  # noqa: E402
 
+sys.path.insert(0, str(REPO / "tests"))
+pytest_plugins = ["leftover_check"]  # every notebook must leave no files or processes behind
+
 _temporary_home = None
 _keras_home_note = "KERAS_HOME: not set by the tests (Keras uses ~/.keras and downloads what is missing)"
 

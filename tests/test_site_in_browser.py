@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import threading
 
 import pytest
@@ -74,6 +75,7 @@ def notebook_title(page):
 @pytest.fixture(scope="module")
 def site_url():
     build = subprocess.run(["bash", str(REPO / "scripts" / "build_book.sh")], cwd=REPO,
+                           env={**os.environ, "BOOK_PYTHON": sys.executable},  # this environment's
                            capture_output=True, text=True, timeout=900)
     assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
     class QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -12,7 +12,8 @@ here, so the numbers in the book always belong to the code the book shows.
 1. Input pipeline: images per second delivered by the per-image pipeline (TF 2.0 style) and by
    the book's batched one, over whole epochs of the 60,000 training images, alternating the
    two so that both see the same machine load; the best of --repeats passes each.
-   Each pass is consumed inside TensorFlow (`Dataset.reduce`), as `fit` consumes a dataset.
+   Each pass runs inside TensorFlow as one `Dataset.reduce`, without the per-step Python
+   loop of `fit`: a ceiling on what training can get from the input.
 2. Time to accuracy: wall-clock seconds of training (test evaluation after each epoch is not
    counted) for TensorFlow's tutorial MLP (fit on the arrays, batch 32, 10 epochs, the
    tutorial's settings; with the fixed seed, fit repeats one order every epoch) and for

@@ -105,9 +105,15 @@ MOBILENET = "keras.applications.MobileNet, alpha=0.25, input_shape=(128, 128, 3)
 MOBILENET_FILE = next(e for e in check_data.manifest_entries() if e["path"].endswith("mobilenet_2_5_128_tf.h5"))
 
 
-def test_pretrained_weights_without_cache_or_network_say_what_to_do(tmp_path):
-    result = _run_loader(tmp_path, LOAD_PRETRAINED, f"load_pretrained({MOBILENET})")
-    _assert_clear_message(result, "RuntimeError: Could not get the ImageNet weights of MobileNet.")
+# Chapter 6's headless base for transfer learning: the no-top weights file.
+MOBILENET_V2_NO_TOP = 'keras.applications.MobileNetV2, alpha=0.35, include_top=False, pooling="avg"'
+
+
+@pytest.mark.parametrize("builder, name", [(MOBILENET, "MobileNet"),
+                                           (MOBILENET_V2_NO_TOP, "MobileNetV2")])
+def test_pretrained_weights_without_cache_or_network_say_what_to_do(tmp_path, builder, name):
+    result = _run_loader(tmp_path, LOAD_PRETRAINED, f"load_pretrained({builder})")
+    _assert_clear_message(result, f"RuntimeError: Could not get the ImageNet weights of {name}.")
 
 
 def test_pretrained_weights_from_a_damaged_file_say_what_to_do(source, tmp_path):
@@ -124,3 +130,12 @@ def test_pretrained_weights_from_the_cache_load_offline(source, tmp_path):
     result = _run_loader(home, LOAD_PRETRAINED, f"print(load_pretrained({MOBILENET}).count_params())")
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().endswith("475544")
+
+
+def test_headless_pretrained_base_from_the_cache_loads_offline(source, tmp_path):
+    home = check_data.prepare_cache(source, tmp_path / "home")
+    program = (f"base = load_pretrained({MOBILENET_V2_NO_TOP})\n"
+               "print(base.output.shape, base.count_params())")
+    result = _run_loader(home, LOAD_PRETRAINED, program)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().endswith("(None, 1280) 410208")

@@ -133,6 +133,11 @@ def dropdown(label, options, value=None):
                             description=label, style=_LABELS)
 
 
+def multi_choice(label, options, value, rows=5):
+    return widgets.SelectMultiple(options=list(options), value=tuple(value), rows=rows,
+                                  description=label, style=_LABELS)
+
+
 def int_slider(label, low, high, value, step=1):
     return widgets.IntSlider(value=value, min=low, max=high, step=step, description=label,
                              continuous_update=False, style=_LABELS)
@@ -176,7 +181,7 @@ def check_value(control, value):
     if isinstance(control, widgets.widgets.widget_selection._MultipleSelection):
         allowed = [option[1] if isinstance(option, tuple) else option for option in control.options]
         if not value or any(item not in allowed for item in value):
-            raise ValueError(f"choose at least one {label} from {allowed}")
+            raise ValueError(f"{label}: choose at least one of {allowed}")
     elif isinstance(control, widgets.widgets.widget_selection._Selection):
         allowed = [option[1] if isinstance(option, tuple) else option for option in control.options]
         if value not in allowed:
@@ -241,7 +246,8 @@ class _LiveRecord(keras.callbacks.Callback):
             self.panel.current["history"] = self.history
             self.panel.say(f"Run {len(self.panel.runs)}: epoch {epoch + 1} of {self.epochs}, "
                            f"loss {self.history['loss'][-1]:.3g} ...")
-            self.panel.redraw()
+            if self.panel.curves:  # live curves, unless the panel draws its own figure
+                self.panel.redraw()
 
 
 def guarded_fit(model, *data, epochs=1, callbacks=(), **fit_options):
@@ -282,7 +288,8 @@ class Panel(widgets.VBox):
     """Controls in; a status line and a figure (or HTML) out; every run kept in .runs.
 
     action(**settings) does the work and returns a dict: "figure" and/or "html" to show,
-    and for training runs the record of guarded_fit ("history", "stopped"). With a
+    "message" (or "problem", shown as a warning) for the status line, and for training
+    runs the record of guarded_fit ("history", "stopped"). With a
     `button` the panel works when it is pressed; without one, whenever a control changes
     (for cheap work only). panel.run(name=value) does the same from code.
     """
@@ -361,6 +368,8 @@ class Panel(widgets.VBox):
                      f"Training diverged; {self.advice}.", problem=True)
         elif run.get("interrupted"):
             self.say(f"Run {len(self.runs)} interrupted after {plural(epochs, 'epoch')}.")
+        elif run.get("problem"):
+            self.say(run["problem"], problem=True)
         elif "message" in run:
             self.say(run["message"])
         elif epochs:

@@ -153,3 +153,46 @@ def test_widget_state_is_stored_for_every_displayed_widget(path):
     state = notebook.get("metadata", {}).get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
     missing = shown - set(state.get("state", {}))
     assert not missing, "widgets shown without stored state; execute with scripts/execute_notebooks.py"
+
+
+def test_chapter_8_shows_the_committed_tensorboard_picture():
+    """scripts/tensorboard_screenshot.py writes the picture and stamps it into chapter 8."""
+    import base64
+
+    picture = REPO / "images" / "tensorboard-dashboard.jpg"
+    notebook = load(REPO / "chapters" / "08_tensorboard.ipynb")
+    marked = [cell for cell in notebook["cells"] if cell["metadata"].get("tensorboard_screenshot")]
+    assert len(marked) == 1, "chapter 8 needs one cell marked tensorboard_screenshot"
+    found = re.search(r"\(data:image/jpeg;base64,([A-Za-z0-9+/=]+)\)", source(marked[0]))
+    assert found, "the marked cell shows no picture: run scripts/tensorboard_screenshot.py"
+    assert base64.b64decode(found.group(1)) == picture.read_bytes(), (
+        "the picture in chapter 8 is not images/tensorboard-dashboard.jpg: "
+        "run scripts/tensorboard_screenshot.py and commit both")
+
+
+def panel_actions(notebook):
+    """(name, source) of every function a chapter passes to the toolkit's Panel as its action."""
+    functions, actions = {}, []
+    for cell in code_cells(notebook):
+        if cell["metadata"].get("shared_cell"):
+            continue
+        try:
+            tree = ast.parse(source(cell))
+        except SyntaxError:  # IPython magics
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef):
+                functions[node.name] = ast.get_source_segment(source(cell), node)
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Panel"
+                    and len(node.args) >= 3 and isinstance(node.args[2], ast.Name)):
+                actions.append(node.args[2].id)
+    return [(name, functions.get(name, "")) for name in actions]
+
+
+@chapter
+def test_panels_train_only_through_the_guard(path):
+    """A panel that trains must use guarded_fit, so a diverging run is stopped and explained."""
+    for name, text in panel_actions(load(path)):
+        assert text, f"{path.name}: the panel action {name} is not defined in the notebook"
+        assert not re.search(r"\.fit\(", text), (
+            f"{path.name}: the panel action {name} calls .fit( directly; use guarded_fit(...)")

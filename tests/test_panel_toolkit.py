@@ -81,11 +81,10 @@ def test_out_of_range_values_are_refused_in_plain_words(kit, make, bad):
 
 
 def test_a_multiple_choice_needs_at_least_one_known_choice(kit):
-    widgets = kit["widgets"]
-    control = widgets.SelectMultiple(options=[1e-3, 1e-2], value=(1e-3,), description="rates")
+    control = kit["multi_choice"]("rates", [1e-3, 1e-2], (1e-3,))
     kit["check_value"](control, (1e-3, 1e-2))
     for bad in [(), (0.5,)]:
-        with pytest.raises(ValueError, match="choose at least one rates"):
+        with pytest.raises(ValueError, match="rates: choose at least one of"):
             kit["check_value"](control, bad)
 
 

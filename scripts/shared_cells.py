@@ -133,6 +133,10 @@ def dropdown(label, options, value=None):
                             description=label, style=_LABELS)
 
 
+def checkbox(label, value):
+    return widgets.Checkbox(value=value, description=label, style=_LABELS)
+
+
 def multi_choice(label, options, value, rows=5):
     return widgets.SelectMultiple(options=list(options), value=tuple(value), rows=rows,
                                   description=label, style=_LABELS)
@@ -196,6 +200,8 @@ def check_value(control, value):
             _number(label, end, control.min, control.max)
     elif isinstance(control, (widgets.IntSlider, widgets.FloatSlider)):
         _number(label, value, control.min, control.max, isinstance(control, widgets.IntSlider))
+    elif isinstance(control, widgets.Checkbox) and not isinstance(value, bool):
+        raise ValueError(f"{label} must be True or False, not {value!r}")
     elif isinstance(control, widgets.Text) and not isinstance(value, str):
         raise ValueError(f"{label} must be text, not {value!r}")
 
@@ -394,7 +400,8 @@ class Panel(widgets.VBox):
     def __repr__(self):  # short and stable, instead of the widget tree
         shown = ", ".join(f"{key}={value:g}" if isinstance(value, float) else f"{key}={value!r}"
                           for key, value in self.settings().items())
-        return f"{self.name}({shown}, runs={len(self.runs)})"'''
+        runs = f", runs={len(self.runs)}" if hasattr(self, "button") else ""
+        return f"{self.name}({shown}{runs})"'''
 
 SHARED_CELLS = {
     "setup": SETUP,

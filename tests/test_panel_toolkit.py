@@ -70,6 +70,7 @@ def training_panel(kit, fashion):
     (lambda k: k["range_slider"]("x range", -10.0, 10.0, (-5.0, 5.0), 0.5),
      [(-11.0, 0.0), (0.0, 12.0), 3.0, (1.0,)]),
     (lambda k: k["text_box"]("widths"), [12, None]),
+    (lambda k: k["checkbox"]("show derivative", True), [1, "yes", None]),
 ])
 def test_out_of_range_values_are_refused_in_plain_words(kit, make, bad):
     control = make(kit)
@@ -207,6 +208,7 @@ def test_a_live_panel_redraws_on_change_and_keeps_the_last_good_picture(kit):
     assert panel.message == ("Not redrawn: the range is empty. The previous result is kept.")
     assert panel.plot.outputs == picture and len(panel.runs) == 2
     assert "figure" not in panel.runs[-1]  # figures are shown once, not hoarded
+    assert repr(panel) == "Explorer(x_range=(1.0, 1.0))"  # what the controls hold
 
 
 def test_a_run_that_raises_is_not_kept(kit):

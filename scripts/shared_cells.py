@@ -252,7 +252,7 @@ class _LiveRecord(keras.callbacks.Callback):
             self.panel.current["history"] = self.history
             self.panel.say(f"Run {len(self.panel.runs)}: epoch {epoch + 1} of {self.epochs}, "
                            f"loss {self.history['loss'][-1]:.3g} ...")
-            if self.panel.curves:  # live curves, unless the panel draws its own figure
+            if self.panel.curves or self.panel.draw:  # live, unless the action draws
                 self.panel.redraw()
 
 
@@ -293,7 +293,8 @@ def plot_runs(runs, curves=("loss", "val_accuracy"), label=None):
 class Panel(widgets.VBox):
     """Controls in; a status line and a figure (or HTML) out; every run kept in .runs.
 
-    action(**settings) does the work and returns a dict: "figure" and/or "html" to show,
+    action(**settings) does the work and returns a dict: "figure" and/or "html" to show
+    (without a figure, the curves of all runs: plot_runs, or draw(runs) if given),
     "message" (or "problem", shown as a warning) for the status line, and for training
     runs the record of guarded_fit ("history", "stopped"). With a
     `button` the panel works when it is pressed; without one, whenever a control changes
@@ -303,10 +304,10 @@ class Panel(widgets.VBox):
     active = None  # the panel whose action is running (guarded_fit reports to it)
 
     def __init__(self, name, controls, action, *, button=None, rows=None, check=None,
-                 curves=("loss", "val_accuracy"), label=None,
+                 curves=("loss", "val_accuracy"), label=None, draw=None,
                  advice="the steps are too large: try a learning rate 10 to 100 times smaller"):
         self.name, self.controls, self.action, self.check = name, controls, action, check
-        self.curves, self.label, self.advice = curves, label, advice
+        self.curves, self.label, self.advice, self.draw = curves, label, advice, draw
         self.runs, self.current, self.message = [], None, ""
         self.status, self.plot, self.table = widgets.HTML(), widgets.Output(), widgets.HTML()
         boxes = [widgets.HBox([controls[key] for key in row]) for row in rows or [list(controls)]]
@@ -389,8 +390,9 @@ class Panel(widgets.VBox):
     def redraw(self):
         run = self.current or {}
         figure = run.pop("figure", None)  # shown once, not kept with the run
-        if figure is None and run.get("history"):
-            figure = plot_runs(self.runs, self.curves, self.label)
+        if figure is None and run.get("history") and (self.draw or self.curves):
+            figure = (self.draw(self.runs) if self.draw
+                      else plot_runs(self.runs, self.curves, self.label))
         if figure is not None:
             plt.close(figure)  # shown inside the panel, not below the cell
             self.plot.outputs = ()

@@ -214,8 +214,9 @@ class DivergenceGuard(keras.callbacks.Callback):
     """Stop training when the loss is NaN or infinite, or has grown far past its start.
 
     keras.callbacks.TerminateOnNaN catches only the first; a loss that explodes to 1e10
-    and stays finite needs the second. The start is the first batch's loss, computed
-    with the initial weights, so it is a fair yardstick for the run.
+    and stays finite needs the second. The loss checked after each batch is the one fit
+    reports, the epoch's running mean; the start is the first batch's loss, computed with
+    the initial weights, so it is a fair yardstick for the run.
     """
 
     def __init__(self, growth=10.0):
@@ -261,7 +262,9 @@ def guarded_fit(model, *data, epochs=1, callbacks=(), **fit_options):
     guard, live = DivergenceGuard(), _LiveRecord(Panel.active, epochs)
     record = {"interrupted": False}
     try:
-        model.fit(*data, epochs=epochs, callbacks=[guard, live, *callbacks], verbose=0,
+        # the chapter's callbacks first: what they add to the logs (a learning rate,
+        # say) is then in the epoch's record
+        model.fit(*data, epochs=epochs, callbacks=[*callbacks, guard, live], verbose=0,
                   **fit_options)
     except KeyboardInterrupt:  # the kernel's Interrupt button: keep the epochs that finished
         record["interrupted"] = True

@@ -196,3 +196,21 @@ def test_panels_train_only_through_the_guard(path):
         assert text, f"{path.name}: the panel action {name} is not defined in the notebook"
         assert not re.search(r"\.fit\(", text), (
             f"{path.name}: the panel action {name} calls .fit( directly; use guarded_fit(...)")
+
+
+@chapter
+def test_panels_are_built_on_the_shared_toolkit(path):
+    """No chapter defines its own widget class: panels use the toolkit's Panel, so a
+    chapter's panel cell says what it trains and which knobs it has, not how widgets work."""
+    notebook = load(path)
+    for number, cell in enumerate(code_cells(notebook), 1):
+        if cell["metadata"].get("shared_cell"):
+            continue
+        assert not re.search(r"^class \w+\((widgets|ipywidgets)\.", source(cell), re.M), (
+            f"code cell {number} defines a widget class; build the panel with Panel(...) from "
+            "the shared panel-toolkit cell")
+    uses_widgets = any("ipywidgets" in source(cell) or "Panel(" in source(cell)
+                       for cell in code_cells(notebook) if not cell["metadata"].get("shared_cell"))
+    if uses_widgets:
+        assert any(cell["metadata"].get("shared_cell") == "panel-toolkit"
+                   for cell in code_cells(notebook)), "a panel without the panel-toolkit cell"

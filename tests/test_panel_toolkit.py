@@ -160,25 +160,26 @@ def test_the_guard_stops_a_nan_loss(kit):
     assert len(record["history"]["loss"]) == 1
 
 
-def test_the_guard_stops_a_loss_that_explodes_but_stays_finite(kit):
-    # Least squares with a step far beyond 2 / (largest curvature): each step overshoots
-    # further, so the loss grows geometrically, finite for many steps.
+def least_squares(kit, learning_rate):
+    """An exact linear regression trained with plain SGD at this learning rate."""
     rng = np.random.default_rng(0)
     x = rng.normal(size=(200, 3)).astype("float32")
     y = x @ np.array([[1.0], [-2.0], [0.5]], "float32")
-    keras = kit["keras"]
-    record = guarded_history(kit, x, y, optimizer=keras.optimizers.SGD(1.5), loss="mse")
+    return guarded_history(kit, x, y, optimizer=kit["keras"].optimizers.SGD(learning_rate),
+                           loss="mse")
+
+
+def test_the_guard_stops_a_loss_that_explodes_but_stays_finite(kit):
+    # A step far beyond 2 / (largest curvature): each step overshoots further, so the loss
+    # grows geometrically, finite for many steps.
+    record = least_squares(kit, 1.5)
     losses = record["history"]["loss"]
     assert record["stopped"].startswith("the loss grew from ")
     assert all(math.isfinite(loss) for loss in losses)
 
 
 def test_the_guard_lets_a_healthy_run_finish(kit):
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(200, 3)).astype("float32")
-    y = x @ np.array([[1.0], [-2.0], [0.5]], "float32")
-    keras = kit["keras"]
-    record = guarded_history(kit, x, y, optimizer=keras.optimizers.SGD(0.05), loss="mse")
+    record = least_squares(kit, 0.05)
     assert record["stopped"] is None and len(record["history"]["loss"]) == 3
     assert record["history"]["loss"][-1] < record["history"]["loss"][0]
 

@@ -20,6 +20,7 @@ import os
 import shutil
 import signal
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,7 @@ def pytest_runtest_setup(item):
                  "TMPDIR": str(sandbox / "tmp"), MARKER: str(sandbox)}
     _state.update(
         notebook=item.path,
+        started=time.monotonic(),
         sandbox=sandbox,
         saved_env={name: os.environ.get(name) for name in overrides},
         working_before=snapshot(item.path.parent),
@@ -153,6 +155,7 @@ def pytest_runtest_teardown(item, nextitem):
 
 def _check():
     notebook, sandbox = _state.pop("notebook"), _state.pop("sandbox")
+    _timings[notebook.name] = time.monotonic() - _state.pop("started")
     working_before = _state.pop("working_before")
     _restore_environment()
     try:
@@ -163,3 +166,15 @@ def _check():
     if problems:
         raise AssertionError(
             f"{notebook.name} did not clean up after itself:\n- " + "\n- ".join(problems))
+
+
+_timings: dict[str, float] = {}
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Wall time per notebook (kernel start to shutdown), for the chapter-time budget."""
+    if _timings:
+        terminalreporter.section("seconds per notebook (wall time, kernel start included)")
+        for name, seconds in _timings.items():
+            terminalreporter.write_line(f"{seconds:7.1f}  {name}")
+        terminalreporter.write_line(f"{sum(_timings.values()):7.1f}  in all")

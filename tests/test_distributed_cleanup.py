@@ -11,7 +11,9 @@ in the notebook, in a fresh Python process together with jobs made to fail:
 - both workers hang and waiting for them times out.
 
 Each time the exception must reach the caller with a clear message, and afterwards no
-process started by the launcher may still run (checked by process id in /proc).
+process started by the launcher may still run (checked by process id in /proc; a process
+id counts only while its command line still names the stand-in worker script, since the
+system may give an id that has been freed to an unrelated process).
 """
 import json
 import os
@@ -90,11 +92,17 @@ def launcher_cell_source():
     return source(cells[0])
 
 
-def is_running(pid):
-    """True while the process exists and is not a zombie (Linux /proc)."""
+def is_running(pid, script):
+    """True while process `pid` runs `script` and is not a zombie (Linux /proc).
+
+    Checking the command line keeps a freed process id that the system has given to
+    another process from counting (or from being killed by the fixture)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
+        command_line = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
+        return False
+    if os.fsencode(script) not in command_line:
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
@@ -106,19 +114,29 @@ def failing_jobs(tmp_path_factory):
     (tmp_path / "launcher.py").write_text(launcher_cell_source())
     (tmp_path / "worker.py").write_text(WORKER)
     (tmp_path / "driver.py").write_text(DRIVER)
-    finished = subprocess.run(
+    # In a session of its own, so that if the driver hangs, one killpg stops it together
+    # with every worker it started.
+    driver = subprocess.Popen(
         [sys.executable, str(tmp_path / "driver.py"), str(tmp_path)],
-        capture_output=True, text=True, timeout=180,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
     )
-    assert finished.returncode == 0, finished.stderr[-3000:]
-    results = json.loads(finished.stdout.splitlines()[-1])
+    try:
+        stdout, stderr = driver.communicate(timeout=180)
+    except subprocess.TimeoutExpired:
+        os.killpg(driver.pid, signal.SIGKILL)
+        stdout, stderr = driver.communicate()
+        pytest.fail(f"the driver hung for 180 s and was killed; it wrote:\n{stderr[-3000:]}")
+    assert driver.returncode == 0, stderr[-3000:]
+    results = json.loads(stdout.splitlines()[-1])
+    results["worker script"] = str(tmp_path / "worker.py")
     yield results
-    for outcome in results.values():  # a failing check must not leak processes either
-        for pid in outcome["pids"]:
-            if is_running(pid):
+    for job in JOBS:  # a failing check must not leak processes either
+        for pid in results[job]["pids"]:
+            if is_running(pid, results["worker script"]):
                 os.kill(pid, signal.SIGKILL)
 
 
+JOBS = ["raise inside", "worker crashes", "timeout"]
 pytestmark = pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc (Linux)")
 
 
@@ -142,10 +160,11 @@ def test_waiting_too_long_ends_in_a_timeout(failing_jobs):
         "message": "gave up after 1 s waiting for every worker to finish"}
 
 
-@pytest.mark.parametrize("job", ["raise inside", "worker crashes", "timeout"])
+@pytest.mark.parametrize("job", JOBS)
 def test_no_worker_process_survives(failing_jobs, job):
     outcome = failing_jobs[job]
     assert len(outcome["pids"]) == 2
     assert outcome["all waited for"], "start_workers returned before its processes ended"
-    still_running = [pid for pid in outcome["pids"] if is_running(pid)]
+    still_running = [pid for pid in outcome["pids"]
+                     if is_running(pid, failing_jobs["worker script"])]
     assert not still_running, f"{job}: worker processes still running: {still_running}"

@@ -16,6 +16,7 @@ elsewhere (tests/test_leftover_check.py does, on small notebooks made to leak).
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -172,7 +173,19 @@ _timings: dict[str, float] = {}
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Wall time per notebook (kernel start to shutdown), for the chapter-time budget."""
+    """Wall time per notebook (kernel start to shutdown), for the chapter-time budget.
+
+    With BOOK_TIMINGS_JSON set, also written there as JSON, with each notebook's outcome
+    (benchmarks/book_execution_time.py reads it).
+    """
+    target = os.environ.get("BOOK_TIMINGS_JSON")
+    if target and _timings:
+        failed = {Path(report.nodeid.split("::")[0]).name
+                  for report in terminalreporter.stats.get("failed", [])
+                  + terminalreporter.stats.get("error", [])}
+        Path(target).write_text(json.dumps(
+            {name: {"seconds": round(seconds, 1), "passed": name not in failed}
+             for name, seconds in _timings.items()}, indent=1) + "\n", encoding="utf-8")
     if _timings:
         terminalreporter.section("seconds per notebook (wall time, kernel start included)")
         for name, seconds in _timings.items():

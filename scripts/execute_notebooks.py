@@ -3,7 +3,9 @@
     python scripts/execute_notebooks.py                  # every notebook in chapters/
     python scripts/execute_notebooks.py chapters/03_*.ipynb
 
-Before executing, the shared cells (see scripts/shared_cells.py) are refreshed.
+Before executing, the shared cells (bookkit/, see scripts/shared_cells.py) are
+refreshed, every `# @title` cell gets the metadata that folds it on Colab, in
+JupyterLab and in the book, and the chapter's launch links are (re)written.
 The kernel runs with the same KERAS_HOME the tests use: a checked copy of the
 pre-filled cache when ../shared/data/keras exists, otherwise your own cache
 (~/.keras, downloading as usual). Outputs are what `pytest` later compares,
@@ -25,11 +27,17 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "data"))
 sys.path.insert(0, str(REPO / "scripts"))
 import check_data  # noqa: E402
-from shared_cells import SHARED_CELL_TAGS, SHARED_CELLS  # noqa: E402
+from shared_cells import (  # noqa: E402
+    SHARED_CELL_TAGS,
+    SHARED_CELLS,
+    cell_title,
+    fold_metadata,
+    launch_links,
+)
 
 
 def sync_shared_cells(notebook) -> int:
-    """Overwrite every cell tagged with metadata shared_cell=NAME by SHARED_CELLS[NAME]."""
+    """Overwrite every cell tagged with metadata shared_cell=NAME by its module."""
     changed = 0
     for cell in notebook.cells:
         name = cell.get("metadata", {}).get("shared_cell")
@@ -45,9 +53,48 @@ def sync_shared_cells(notebook) -> int:
     return changed
 
 
+def fold_titled_cells(notebook) -> int:
+    """Give every `# @title` code cell the metadata that folds it everywhere."""
+    changed = 0
+    for cell in notebook.cells:
+        title = cell_title(cell.source) if cell.cell_type == "code" else None
+        if title is None:
+            continue
+        wanted = fold_metadata(title, cell.metadata.get("tags", []))
+        if any(cell.metadata.get(key) != value for key, value in wanted.items()):
+            cell.metadata.update(wanted)
+            changed += 1
+    return changed
+
+
+def add_launch_links(notebook, path: Path) -> None:
+    """Under the chapter's title: Run in Colab, Download notebook, View source.
+
+    The title gets a markdown cell of its own, the links the next one (marked
+    with metadata launch_links), so that they stand right under the heading.
+    """
+    links = launch_links(path.resolve().relative_to(REPO).as_posix())
+    cells = notebook.cells
+    for index, cell in enumerate(cells):
+        if cell.get("metadata", {}).get("launch_links"):
+            cell.source = links
+            return
+    first = cells[0]
+    if first.cell_type != "markdown" or not first.source.startswith("# "):
+        raise SystemExit(f"{path.name}: the first cell must be the '# Title' markdown")
+    heading, _, rest = first.source.partition("\n")
+    if rest.strip():
+        first.source = heading
+        cells.insert(1, nbformat.v4.new_markdown_cell(rest.strip("\n"), id="chapter-intro"))
+    cells.insert(1, nbformat.v4.new_markdown_cell(
+        links, id="launch-links", metadata={"launch_links": True}))
+
+
 def execute(path: Path, timeout: int) -> float:
     notebook = nbformat.read(path, as_version=4)
     sync_shared_cells(notebook)
+    fold_titled_cells(notebook)
+    add_launch_links(notebook, path)
     for cell in notebook.cells:  # start clean, so nothing stale survives a failed run
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None

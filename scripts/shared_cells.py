@@ -1,421 +1,92 @@
-"""The code cells that several chapters share, kept in one place.
+"""The cells that several chapters share, and the metadata that folds cells.
 
 Every notebook must run alone (on Colab, say), so it cannot import helpers from
-this repository. Instead, a cell whose metadata says {"shared_cell": NAME} holds
-a verbatim copy of SHARED_CELLS[NAME]. `python scripts/execute_notebooks.py`
+this repository. The shared code is ordinary Python in bookkit/ (linted, and
+imported by the unit tests); a cell whose metadata says {"shared_cell": NAME}
+holds a verbatim copy of that module's text. `scripts/execute_notebooks.py`
 writes the copies before executing, and tests/test_notebook_hygiene.py fails if
-any copy drifts from the text here.
+any copy drifts from its module.
+
+A code cell whose first line is `# @title <title>` is folded wherever the
+notebook runs: on Colab (a form: `cellView: "form"`), in JupyterLab
+(`jupyter.source_hidden`), and in the book (a hide tag, and MyST-NB's
+`code_prompt_show`/`code_prompt_hide`, so that the fold bar says what it holds).
 """
+from __future__ import annotations
 
-SETUP = '''\
-# Setup, the same in every chapter: quiet logs, fixed seeds, repeatable results.
-import importlib.util
-import os
-import subprocess
-import sys
+import re
+from pathlib import Path
+from urllib.parse import quote
 
-if "google.colab" in sys.modules:  # Colab: install whatever this book uses that it lacks
-    _wanted = ["tensorflow", "keras", "tensorboard", "ipywidgets", "matplotlib", "pydot"]
-    _missing = [name for name in _wanted if importlib.util.find_spec(name) is None]
-    if _missing:
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", *_missing], check=True)
+REPO = Path(__file__).resolve().parent.parent
+BOOKKIT = REPO / "bookkit"
 
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")  # this book: Keras 3 on TensorFlow
-os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"              # hide TensorFlow's C++ logs
-
-
-def _import_tensorflow_quietly():
-    """Some start-up lines ignore TF_CPP_MIN_LOG_LEVEL: mute C-level stderr meanwhile."""
-    saved_stderr = os.dup(2)
-    with open(os.devnull, "w") as devnull:
-        os.dup2(devnull.fileno(), 2)
-        try:
-            import tensorflow  # noqa: F401
-        finally:
-            os.dup2(saved_stderr, 2)
-            os.close(saved_stderr)
-
-
-_import_tensorflow_quietly()
-import keras
-import matplotlib.pyplot as plt
-import numpy as np
-import tensorflow as tf
-
-tf.get_logger().setLevel("ERROR")                # ... and its Python-side INFO messages
-keras.utils.set_random_seed(42)                  # seeds Python, NumPy and TensorFlow
-tf.config.experimental.enable_op_determinism()   # same seed and inputs, same results
-np.set_printoptions(precision=4, suppress=True)  # digits past the 4th are round-off noise
-plt.rcParams.update({"figure.figsize": (6.4, 3.6), "figure.dpi": 80, "axes.grid": True})
-print(
-    f"TensorFlow {tf.__version__}, Keras {keras.__version__}, "
-    f"backend: {keras.backend.backend()}"
-)'''
-
-LOAD_FASHION_MNIST = '''\
-def load_fashion_mnist():
-    """Fashion-MNIST via the real Keras loader; a plain-words message if it fails."""
-    try:
-        return keras.datasets.fashion_mnist.load_data()
-    except Exception as error:  # no network, a proxy, a damaged or half-finished download
-        home = os.environ.get("KERAS_HOME") or os.path.expanduser("~/.keras")
-        folder = os.path.join(home, "datasets", "fashion-mnist")
-        raise RuntimeError(
-            "Could not load Fashion-MNIST.\\n"
-            f"Keras looked for its four .gz files in {folder}\\n"
-            "and then tried to download them (about 30 MB).\\n"
-            f"What went wrong: {type(error).__name__}: {error}\\n"
-            "What to do: connect to the internet and run this cell again. If the download\\n"
-            "was interrupted or a file is damaged, delete that folder first. Offline, copy\\n"
-            "the four Fashion-MNIST .gz files there."
-        ) from None'''
-
-FASHION_MNIST_ARRAYS = '''\
-# Fashion-MNIST prepared as in chapter 3: flat, scaled to [0, 1], 10,000 held out.
-(train_images, train_labels), (test_images, test_labels) = load_fashion_mnist()
-class_names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-               "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
-
-
-def prepare(images):
-    """28x28 uint8 images -> float32 vectors of 784 values in [0, 1]."""
-    return (images.reshape(len(images), 28 * 28) / 255.0).astype("float32")
-
-
-x_train, y_train = prepare(train_images[:50_000]), train_labels[:50_000]
-x_val, y_val = prepare(train_images[50_000:]), train_labels[50_000:]
-x_test, y_test = prepare(test_images), test_labels
-print(f"train {x_train.shape}, validation {x_val.shape}, test {x_test.shape}")'''
-
-LOAD_PRETRAINED = '''\
-def load_pretrained(builder, **kwargs):
-    """builder(weights="imagenet", ...) from keras.applications; plain words if it fails."""
-    try:
-        return builder(weights="imagenet", **kwargs)
-    except Exception as error:  # no network, a proxy, a damaged or half-finished download
-        home = os.environ.get("KERAS_HOME") or os.path.expanduser("~/.keras")
-        raise RuntimeError(
-            f"Could not get the ImageNet weights of {builder.__name__}.\\n"
-            f"Keras looked in {os.path.join(home, 'models')} and then tried to download them.\\n"
-            f"What went wrong: {type(error).__name__}: {error}\\n"
-            "What to do: connect to the internet and run this cell again. If a download was\\n"
-            "interrupted, delete the half-written file in that folder first."
-        ) from None'''
-
-PANEL_TOOLKIT = '''\
-# The panel toolkit, the same in every chapter that has a panel (folded in the book).
-# A panel = controls + (a button, or redraw on change) + a status line + a plot; built on
-# ipywidgets' own controls, layouts, `observe` and `Output`. Plots go into the Output with
-# `append_display_data`, not `with output:` (that route differs between a live notebook and
-# the test runner), so the saved page and the tests see the same thing.
-import html
-import math
-
-import ipywidgets as widgets
-from matplotlib.ticker import MaxNLocator
-
-# The optimizers a panel may offer; tests/test_panel_toolkit.py checks that the guard
-# stops each of them at the largest learning rate a panel allows (10).
-OPTIMIZERS = {
-    "sgd": lambda rate: keras.optimizers.SGD(rate),
-    "sgd (momentum 0.9)": lambda rate: keras.optimizers.SGD(rate, momentum=0.9),
-    "rmsprop": lambda rate: keras.optimizers.RMSprop(rate),
-    "adam": lambda rate: keras.optimizers.Adam(rate),
-    "nadam": lambda rate: keras.optimizers.Nadam(rate),
-    "adamw": lambda rate: keras.optimizers.AdamW(rate),
+SHARED_MODULES = {
+    "setup": "setup_cell.py",
+    "load-fashion-mnist": "fashion_mnist.py",
+    "fashion-mnist-arrays": "fashion_mnist_arrays.py",
+    "load-pretrained": "pretrained.py",
+    "panel-toolkit": "panel_toolkit.py",
 }
-_LABELS = {"description_width": "initial"}  # show "learning rate" in full, not "learning r..."
-
-
-def dropdown(label, options, value=None):
-    options = list(options)
-    return widgets.Dropdown(options=options, value=options[0] if value is None else value,
-                            description=label, style=_LABELS)
-
-
-def checkbox(label, value):
-    return widgets.Checkbox(value=value, description=label, style=_LABELS)
-
-
-def multi_choice(label, options, value, rows=5):
-    return widgets.SelectMultiple(options=list(options), value=tuple(value), rows=rows,
-                                  description=label, style=_LABELS)
-
-
-def int_slider(label, low, high, value, step=1):
-    return widgets.IntSlider(value=value, min=low, max=high, step=step, description=label,
-                             continuous_update=False, style=_LABELS)
-
-
-def float_slider(label, low, high, value, step):
-    return widgets.FloatSlider(value=value, min=low, max=high, step=step, description=label,
-                               continuous_update=False, style=_LABELS)
-
-
-def log_slider(label, low, high, value):
-    """A slider over powers of ten, e.g. learning rates from 1e-5 to 10."""
-    return widgets.FloatLogSlider(value=value, base=10, min=math.log10(low),
-                                  max=math.log10(high), step=0.25, readout_format=".0e",
-                                  description=label, continuous_update=False, style=_LABELS)
-
-
-def range_slider(label, low, high, value, step):
-    return widgets.FloatRangeSlider(value=value, min=low, max=high, step=step,
-                                    description=label, continuous_update=False, style=_LABELS)
-
-
-def text_box(label, placeholder=""):
-    """Free text, read when the learner presses Enter or leaves the box, not per keystroke."""
-    return widgets.Text(value="", placeholder=placeholder, description=label,
-                        continuous_update=False, style=_LABELS)
-
-
-def _number(label, value, low, high, whole=False):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ValueError(f"{label} must be a number, not {value!r}")
-    if not low <= value <= high:
-        raise ValueError(f"{label} = {value:g} is outside the allowed range {low:g} to {high:g}")
-    if whole and value != int(value):
-        raise ValueError(f"{label} must be a whole number, not {value!r}")
-
-
-def check_value(control, value):
-    """The one validation path: refuse a value the control itself could not hold."""
-    label = control.description or "value"
-    if isinstance(control, widgets.widgets.widget_selection._MultipleSelection):
-        allowed = [option[1] if isinstance(option, tuple) else option for option in control.options]
-        if not value or any(item not in allowed for item in value):
-            raise ValueError(f"{label}: choose at least one of {allowed}")
-    elif isinstance(control, widgets.widgets.widget_selection._Selection):
-        allowed = [option[1] if isinstance(option, tuple) else option for option in control.options]
-        if value not in allowed:
-            raise ValueError(f"{label} must be one of {allowed}, not {value!r}")
-    elif isinstance(control, widgets.FloatLogSlider):
-        low, high = control.base ** control.min, control.base ** control.max
-        _number(label, value, low * (1 - 1e-9), high * (1 + 1e-9))
-    elif isinstance(control, (widgets.FloatRangeSlider, widgets.IntRangeSlider)):
-        if not isinstance(value, (tuple, list)) or len(value) != 2:
-            raise ValueError(f"{label} must be two numbers (low, high), not {value!r}")
-        for end in value:
-            _number(label, end, control.min, control.max)
-    elif isinstance(control, (widgets.IntSlider, widgets.FloatSlider)):
-        _number(label, value, control.min, control.max, isinstance(control, widgets.IntSlider))
-    elif isinstance(control, widgets.Checkbox) and not isinstance(value, bool):
-        raise ValueError(f"{label} must be True or False, not {value!r}")
-    elif isinstance(control, widgets.Text) and not isinstance(value, str):
-        raise ValueError(f"{label} must be text, not {value!r}")
-
-
-def plural(count, noun):
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-class DivergenceGuard(keras.callbacks.Callback):
-    """Stop training when the loss is NaN or infinite, or has grown far past its start.
-
-    keras.callbacks.TerminateOnNaN catches only the first; a loss that explodes to 1e10
-    and stays finite needs the second. The loss checked after each batch is the one fit
-    reports, the epoch's running mean; the start is the first batch's loss, computed with
-    the initial weights, so it is a fair yardstick for the run.
-    """
-
-    def __init__(self, growth=10.0):
-        super().__init__()
-        self.growth = growth
-
-    def on_train_begin(self, logs=None):
-        self.start, self.reason = None, None
-
-    def on_train_batch_end(self, batch, logs=None):
-        loss = float((logs or {}).get("loss", 0.0))
-        if self.start is None:
-            self.start = loss
-        if not math.isfinite(loss):
-            self.reason = f"the loss became {loss}"
-        elif loss > self.growth * max(self.start, 1e-3):
-            self.reason = (f"the loss grew from {self.start:.3g} to {loss:.3g}, more than "
-                           f"{self.growth:g} times where it started")
-        if self.reason:
-            self.model.stop_training = True
-
-
-class _LiveRecord(keras.callbacks.Callback):
-    """Copy each epoch's numbers into the panel's current run, and show progress."""
-
-    def __init__(self, panel, epochs):
-        super().__init__()
-        self.panel, self.epochs, self.history = panel, epochs, {}
-
-    def on_epoch_end(self, epoch, logs=None):
-        for key, value in (logs or {}).items():
-            self.history.setdefault(key, []).append(float(value))
-        if self.panel is not None:
-            self.panel.current["history"] = self.history
-            self.panel.say(f"Run {len(self.panel.runs)}: epoch {epoch + 1} of {self.epochs}, "
-                           f"loss {self.history['loss'][-1]:.3g} ...")
-            if self.panel.curves or self.panel.draw:  # live, unless the action draws
-                self.panel.redraw()
-
-
-def guarded_fit(model, *data, epochs=1, callbacks=(), **fit_options):
-    """model.fit, quietly, with a DivergenceGuard; returns the run's record for a panel."""
-    guard, live = DivergenceGuard(), _LiveRecord(Panel.active, epochs)
-    record = {"interrupted": False}
-    try:
-        # the chapter's callbacks first: what they add to the logs (a learning rate,
-        # say) is then in the epoch's record
-        model.fit(*data, epochs=epochs, callbacks=[*callbacks, guard, live], verbose=0,
-                  **fit_options)
-    except KeyboardInterrupt:  # the kernel's Interrupt button: keep the epochs that finished
-        record["interrupted"] = True
-    record.update(history=live.history, stopped=guard.reason)
-    return record
-
-
-def plot_runs(runs, curves=("loss", "val_accuracy"), label=None):
-    """One panel per curve; the newest run bold and coloured, earlier ones thin."""
-    titles = {"loss": "training loss", "val_loss": "validation loss",
-              "accuracy": "training accuracy", "val_accuracy": "validation accuracy"}
-    fig, axes = plt.subplots(1, len(curves), figsize=(5 * len(curves), 3.2), squeeze=False)
-    for number, run in enumerate(runs, start=1):
-        newest = number == len(runs)
-        style = dict(marker="o", linewidth=2.5 if newest else 1, alpha=1 if newest else 0.5,
-                     label=f"#{number} {label(run['settings']) if label else ''}".strip())
-        for ax, key in zip(axes[0], curves):
-            values = run.get("history", {}).get(key, [])
-            ax.plot(range(1, len(values) + 1), values, **style)
-    for ax, key in zip(axes[0], curves):
-        ax.set(title=titles.get(key, key), xlabel="epoch")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    if runs:
-        axes[0][-1].legend(fontsize="x-small")
-    fig.tight_layout()
-    return fig
-
-
-class Panel(widgets.VBox):
-    """Controls in; a status line and a figure (or HTML) out; every run kept in .runs.
-
-    action(**settings) does the work and returns a dict: "figure" and/or "html" to show
-    (without a figure, the curves of all runs: plot_runs, or draw(runs) if given),
-    "message" (or "problem", shown as a warning) for the status line, and for training
-    runs the record of guarded_fit ("history", "stopped"). With a
-    `button` the panel works when it is pressed; without one, whenever a control changes
-    (for cheap work only). panel.run(name=value) does the same from code.
-    """
-
-    active = None  # the panel whose action is running (guarded_fit reports to it)
-
-    def __init__(self, name, controls, action, *, button=None, rows=None, check=None,
-                 curves=("loss", "val_accuracy"), label=None, draw=None,
-                 advice="the steps are too large: try a learning rate 10 to 100 times smaller"):
-        self.name, self.controls, self.action, self.check = name, controls, action, check
-        self.curves, self.label, self.advice, self.draw = curves, label, advice, draw
-        self.runs, self.current, self.message = [], None, ""
-        self.status, self.plot, self.table = widgets.HTML(), widgets.Output(), widgets.HTML()
-        boxes = [widgets.HBox([controls[key] for key in row]) for row in rows or [list(controls)]]
-        if button:
-            self.button = widgets.Button(description=button, button_style="primary",
-                                         icon="play")
-            self.button.on_click(lambda _: self.run())
-            boxes.append(self.button)
-        else:
-            for control in controls.values():
-                control.observe(lambda _: self.run(), names="value")
-        super().__init__([*boxes, self.status, self.plot, self.table])
-        if not button:
-            self.run()
-
-    def settings(self, **overrides):
-        unknown = sorted(set(overrides) - set(self.controls))
-        if unknown:
-            raise TypeError(f"{self.name} has no setting {unknown}; it has {list(self.controls)}")
-        return {key: overrides.get(key, control.value) for key, control in self.controls.items()}
-
-    def describe(self, settings):
-        return ", ".join(f"{self.controls[key].description} {value:.3g}"
-                         if isinstance(value, float) else f"{self.controls[key].description} {value}"
-                         for key, value in settings.items())
-
-    def say(self, message, problem=False):
-        self.message = message
-        style = "color:#b00" if problem else ""
-        self.status.value = f"<b style='{style}'>{'⚠ ' if problem else ''}{html.escape(message)}</b>"
-
-    def run(self, **overrides):
-        """Check the settings, do the work, show it; return the run's record, or None."""
-        settings = self.settings(**overrides)
-        try:
-            for key, value in settings.items():
-                check_value(self.controls[key], value)
-            if self.check:
-                self.check(**settings)
-        except ValueError as problem:
-            kept = " The previous result is kept." if self.runs else ""
-            verb = "run" if hasattr(self, "button") else "redrawn"
-            self.say(f"Not {verb}: {problem}.{kept}", problem=True)
-            return None
-        self.current = {"settings": settings, "history": {}}
-        self.runs.append(self.current)
-        if hasattr(self, "button"):
-            self.say(f"Run {len(self.runs)}: {self.describe(settings)} ...")
-        Panel.active = self
-        try:
-            self.current.update(self.action(**settings) or {})
-        except BaseException:
-            self.runs.pop()  # a run that raised is not a run to compare with
-            raise
-        finally:
-            Panel.active = None
-        self.report(self.current)
-        self.redraw()
-        return self.current
-
-    def report(self, run):
-        epochs = len(run["history"].get("loss", []))
-        if run.get("stopped"):
-            self.say(f"Run {len(self.runs)} stopped in epoch {epochs}: {run['stopped']}. "
-                     f"Training diverged; {self.advice}.", problem=True)
-        elif run.get("interrupted"):
-            self.say(f"Run {len(self.runs)} interrupted after {plural(epochs, 'epoch')}.")
-        elif run.get("problem"):
-            self.say(run["problem"], problem=True)
-        elif "message" in run:
-            self.say(run["message"])
-        elif epochs:
-            last = {key: values[-1] for key, values in run["history"].items()}
-            shown = "val_accuracy" if "val_accuracy" in last else "loss"
-            self.say(f"Run {len(self.runs)} done: {shown.replace('_', ' ').replace('val ', 'validation ')} "
-                     f"{last[shown]:.3f} after {plural(epochs, 'epoch')}.")
-        else:
-            self.say("")
-
-    def redraw(self):
-        run = self.current or {}
-        figure = run.pop("figure", None)  # shown once, not kept with the run
-        if figure is None and run.get("history") and (self.draw or self.curves):
-            figure = (self.draw(self.runs) if self.draw
-                      else plot_runs(self.runs, self.curves, self.label))
-        if figure is not None:
-            plt.close(figure)  # shown inside the panel, not below the cell
-            self.plot.outputs = ()
-            self.plot.append_display_data(figure)
-        self.table.value = run.get("html", self.table.value)
-
-    def __repr__(self):  # short and stable, instead of the widget tree
-        shown = ", ".join(f"{key}={value:g}" if isinstance(value, float) else f"{key}={value!r}"
-                          for key, value in self.settings().items())
-        runs = f", runs={len(self.runs)}" if hasattr(self, "button") else ""
-        return f"{self.name}({shown}{runs})"'''
-
 SHARED_CELLS = {
-    "setup": SETUP,
-    "load-fashion-mnist": LOAD_FASHION_MNIST,
-    "fashion-mnist-arrays": FASHION_MNIST_ARRAYS,
-    "load-pretrained": LOAD_PRETRAINED,
-    "panel-toolkit": PANEL_TOOLKIT,
+    name: (BOOKKIT / file).read_text(encoding="utf-8").rstrip("\n")
+    for name, file in SHARED_MODULES.items()
 }
+SETUP = SHARED_CELLS["setup"]
+LOAD_FASHION_MNIST = SHARED_CELLS["load-fashion-mnist"]
+FASHION_MNIST_ARRAYS = SHARED_CELLS["fashion-mnist-arrays"]
+LOAD_PRETRAINED = SHARED_CELLS["load-pretrained"]
+PANEL_TOOLKIT = SHARED_CELLS["panel-toolkit"]
 
-# Tags every shared cell carries: the book shows their output and folds their code behind
-# a toggle, since readers meet the same code on every page.
+# Tags every shared cell carries: the book shows their output and folds their
+# code behind a toggle, since readers meet the same code on every page.
 SHARED_CELL_TAGS = ["hide-input"]
+HIDE_TAGS = {"hide-input", "hide-cell", "hide-output", "remove-input",
+             "remove-cell"}
+TITLE = re.compile(r"^#\s*@title\s+(\S.*?)\s*$")
+
+
+def cell_title(source: str) -> str | None:
+    """The `# @title` of a code cell's first line, or None."""
+    first = source.lstrip("\n").split("\n", 1)[0]
+    match = TITLE.match(first)
+    return match.group(1) if match else None
+
+
+def fold_metadata(title: str, tags: list[str]) -> dict:
+    """The metadata that folds a titled cell on Colab, in JupyterLab and in
+    the book. The book's fold bar reads "Show <title>" / "Hide <title>"."""
+    wanted_tags = list(tags)
+    if not HIDE_TAGS & set(tags):
+        default = "hide-cell" if title.startswith("Solution") else "hide-input"
+        wanted_tags.append(default)
+    safe = title.replace("{", "(").replace("}", ")")  # MyST-NB formats these
+    return {
+        "cellView": "form",
+        "jupyter": {"source_hidden": True},
+        "mystnb": {"code_prompt_show": f"Show {safe}",
+                   "code_prompt_hide": f"Hide {safe}"},
+        "tags": wanted_tags,
+    }
+
+
+def repository_url() -> str:
+    """The repository's address: _config.yml is the one place it lives."""
+    config = (REPO / "_config.yml").read_text(encoding="utf-8")
+    match = re.search(r"^repository:\s*\n(?:\s+#.*\n)*\s+url:\s*(\S+)",
+                      config, re.M)
+    if not match:
+        raise SystemExit("_config.yml has no repository url")
+    return match.group(1).rstrip("/")
+
+
+def launch_links(relative_path: str) -> str:
+    """The markdown line under a chapter's title: Colab, download, source."""
+    url = repository_url()
+    owner_repo = url.split("github.com/", 1)[1]
+    path = quote(relative_path)
+    colab = f"https://colab.research.google.com/github/{owner_repo}/blob/main/{path}"
+    raw = f"https://raw.githubusercontent.com/{owner_repo}/main/{path}"
+    source = f"{url}/blob/main/{path}"
+    return (f"[Run in Colab]({colab}) · [Download notebook]({raw}) · "
+            f"[View source]({source})")

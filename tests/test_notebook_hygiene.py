@@ -13,7 +13,15 @@ import pytest
 from notebooks import CHAPTERS, REPO, code_cells, load, source
 
 sys.path.insert(0, str(REPO / "scripts"))
-from shared_cells import SHARED_CELL_TAGS, SHARED_CELLS  # noqa: E402
+from shared_cells import (  # noqa: E402
+    HIDE_TAGS,
+    SHARED_CELL_TAGS,
+    SHARED_CELLS,
+    cell_title,
+    fold_metadata,
+    launch_links,
+)
+from lesson_metrics import LIMITS, measure  # noqa: E402
 
 chapter = pytest.mark.parametrize("path", CHAPTERS, ids=[p.name for p in CHAPTERS])
 
@@ -42,22 +50,22 @@ def test_no_error_outputs(path):
         assert not errors, f"code cell {number} holds an error output: {errors[0]['ename']}"
 
 
-MARKER = re.compile(r"^\s*#\s*(NBVAL_\w+|PYTEST_VALIDATE_IGNORE_OUTPUT)\s*$")
-REASON = re.compile(r"^\s*#\s*Why:\s*\S.{10,}")
+NBVAL_TAGS = ("nbval-", "raises-exception")
 
 
 @chapter
-def test_every_nbval_marker_has_a_reason_beside_it(path):
+def test_every_nbval_tag_has_a_reason_in_the_metadata(path):
+    """nbval's cell tags, not comments in the learner's code; the reason kept
+    in the cell's metadata (`nbval_reason`)."""
     for number, cell in enumerate(code_cells(load(path)), 1):
-        tags = cell.get("metadata", {}).get("tags", [])
-        assert not [t for t in tags if t.startswith(("nbval", "raises-exception"))], (
-            f"code cell {number}: use a `# NBVAL_...` comment with a `# Why: ...` line, not a tag")
-        lines = source(cell).splitlines()
-        for index, line in enumerate(lines):
-            if MARKER.match(line):
-                following = lines[index + 1] if index + 1 < len(lines) else ""
-                assert REASON.match(following), (
-                    f"code cell {number}: `{line.strip()}` needs a `# Why: <reason>` line right after it")
+        assert "NBVAL_" not in source(cell), (
+            f"code cell {number}: a `# NBVAL_...` comment; use the cell tag "
+            "(nbval-ignore-output, nbval-skip, raises-exception) and metadata nbval_reason")
+        tags = [t for t in cell.get("metadata", {}).get("tags", []) if t.startswith(NBVAL_TAGS)]
+        if tags:
+            reason = cell["metadata"].get("nbval_reason", "")
+            assert len(reason.strip()) >= 10, (
+                f"code cell {number}: tag {tags} needs a reason in metadata nbval_reason")
 
 
 ABSOLUTE_PATH = re.compile(r"(?<![\w.])(/(home|root|tmp|work|Users|private|var/folders)/[\w.-]+|[A-Za-z]:\\\\[\w.-]+)")
@@ -127,21 +135,77 @@ def test_shared_cells_match_their_single_source(path):
         name = cell.get("metadata", {}).get("shared_cell")
         if name is not None:
             assert source(cell) == SHARED_CELLS[name], (
-                f"code cell {number} ({name}) differs from scripts/shared_cells.py; "
+                f"code cell {number} ({name}) differs from its module in bookkit/; "
                 "run scripts/execute_notebooks.py to refresh it")
             assert set(SHARED_CELL_TAGS) <= set(cell["metadata"].get("tags", [])), f"code cell {number}: missing tags"
 
 
 @chapter
-def test_ends_with_exercises_whose_solutions_are_hidden_and_executed(path):
+def test_ends_with_exercises_whose_solutions_are_hidden_explained_and_executed(path):
     cells = load(path)["cells"]
     headings = [i for i, c in enumerate(cells) if c["cell_type"] == "markdown" and re.search(r"^#+\s*Exercises", source(c), re.M)]
     assert headings, "no 'Exercises' section"
     solutions = [c for c in cells[headings[-1]:] if c["cell_type"] == "code"
                  and "hide-cell" in c.get("metadata", {}).get("tags", [])]
     assert 2 <= len(solutions), "need at least two exercise solutions in hidden (hide-cell) code cells"
-    assert all(c.get("execution_count") for c in solutions)
-    assert all("assert" in source(c) for c in solutions), "each solution checks its own result with an assert"
+    for solution in solutions:
+        assert solution.get("execution_count")
+        title = cell_title(source(solution)) or ""
+        assert title.startswith("Solution to Exercise"), (
+            f"a solution's first line is `# @title Solution to Exercise N`, not {title!r}")
+        explained = source(solution).split("\n")[1:3]
+        assert explained and explained[0].startswith("# "), (
+            f"{title}: explain the answer in a comment line or two before the code")
+        assert "assert" in source(solution), f"{title}: checks its own result with an assert"
+
+
+@chapter
+def test_titled_cells_are_folded_on_colab_in_jupyterlab_and_in_the_book(path):
+    """`# @title X`: a Colab form, JupyterLab's source_hidden, a book fold bar
+    that says "Show X"; and every cell the book folds says what it holds."""
+    for number, cell in enumerate(code_cells(load(path)), 1):
+        title = cell_title(source(cell))
+        tags = cell.get("metadata", {}).get("tags", [])
+        if title is None:
+            assert not {"hide-input", "hide-cell"} & set(tags), (
+                f"code cell {number} is folded in the book but has no `# @title` "
+                "first line saying what it holds")
+            continue
+        wanted = fold_metadata(title, tags)
+        for key, value in wanted.items():
+            assert cell["metadata"].get(key) == value, (
+                f"code cell {number} ({title}): metadata {key} should be {value!r}; "
+                "run scripts/execute_notebooks.py")
+        assert HIDE_TAGS & set(tags)
+
+
+@chapter
+def test_chapter_starts_with_its_launch_links(path):
+    """Run in Colab, Download notebook, View source: right under the title."""
+    cells = load(path)["cells"]
+    assert cells[0]["cell_type"] == "markdown" and source(cells[0]).startswith("# ")
+    assert cells[1].get("metadata", {}).get("launch_links"), "cell 2 must be the launch links"
+    assert source(cells[1]) == launch_links(path.relative_to(REPO).as_posix())
+
+
+@chapter
+def test_the_lesson_is_in_front_and_the_evidence_folded(path):
+    """The figures of scripts/lesson_metrics.py for this chapter, held to LIMITS."""
+    row = measure(path)
+    for key in ("src_paths_inline", "long_lines", "nbval_markers", "test_talk",
+                "unfolded_plumbing", "unfolded_answers", "panel_error_states",
+                "open_long_cells"):
+        assert row[key] <= LIMITS[key], f"{key} = {row[key]} (at most {LIMITS[key]})"
+    assert row["prose_per_code"] >= LIMITS["min_prose_per_code"], (
+        f"{row['prose_lines']} prose lines for {row['visible_code_lines']} visible code lines")
+
+
+def test_the_whole_book_keeps_its_asserts_folded():
+    rows = [measure(path) for path in CHAPTERS]
+    visible = sum(row["visible_asserts"] for row in rows)
+    open_ = sum(row["open_asserts"] for row in rows)
+    assert visible <= LIMITS["book_visible_asserts"], f"{visible} asserts visible in the book"
+    assert open_ <= LIMITS["book_open_asserts"], f"{open_} asserts open on Colab/JupyterLab"
 
 
 @chapter

@@ -1,5 +1,5 @@
-"""The shared panel toolkit (scripts/shared_cells.py, PANEL_TOOLKIT), tested as the
-chapters run it: the setup cell's code, then the toolkit's, in one namespace.
+"""The shared panel toolkit (bookkit/panel_toolkit.py), imported as a module after
+the setup module (bookkit/setup_cell.py), as the chapters run their two cells.
 
 What a learner relies on: every out-of-range value is refused in plain words before
 any work starts, and a run whose loss turns NaN, infinite, or explodes is stopped and
@@ -15,18 +15,17 @@ import pytest
 
 from notebooks import REPO
 
-sys.path.insert(0, str(REPO / "scripts"))
-from shared_cells import PANEL_TOOLKIT, SETUP  # noqa: E402
+sys.path.insert(0, str(REPO))
 
 LARGEST_LEARNING_RATE = 10.0  # the top of every panel's learning-rate slider
 
 
 @pytest.fixture(scope="module")
 def kit():
-    namespace = {}
-    exec(SETUP, namespace)
-    exec(PANEL_TOOLKIT, namespace)
-    return namespace
+    import bookkit.setup_cell  # noqa: F401  (quiet logs, seeds: as a chapter starts)
+    from bookkit import panel_toolkit
+
+    return vars(panel_toolkit)
 
 
 @pytest.fixture(scope="module")
@@ -220,3 +219,35 @@ def test_a_run_that_raises_is_not_kept(kit):
     with pytest.raises(RuntimeError, match="boom"):
         panel.run()
     assert panel.runs == [] and kit["Panel"].active is None
+
+
+# --- plots that stay readable ---------------------------------------------------------
+
+def _run(loss, stopped=None):
+    return {"settings": {}, "history": {"loss": loss, "val_accuracy": [0.5] * len(loss)},
+            "stopped": stopped}
+
+
+def test_a_stopped_run_does_not_set_the_scale_of_the_plot(kit):
+    runs = [_run([2.0, 1.0, 0.8]), _run([2.3, 4e11], stopped="the loss grew"), _run([2.1, 0.9])]
+    figure = kit["plot_runs"](runs)
+    try:
+        low, high = figure.axes[0].get_ylim()
+        assert high < 3, f"the exploded run set the loss axis to {high:g}"
+        assert "(stopped)" in " ".join(t.get_text() for t in figure.axes[-1].get_legend().get_texts())
+    finally:
+        kit["plt"].close(figure)
+
+
+def test_the_plot_shows_the_last_runs_with_the_legend_outside(kit):
+    runs = [_run([2.0, 1.0 / n]) for n in range(1, 13)]
+    figure = kit["plot_runs"](runs)
+    try:
+        legend = figure.axes[-1].get_legend()
+        names = [t.get_text() for t in legend.get_texts()]
+        assert names[0] == "#5" and names[-1] == "#12" and len(names) == 8
+        assert "last 8 of 12" in legend.get_title().get_text()
+        anchor = legend.get_bbox_to_anchor().transformed(figure.axes[-1].transAxes.inverted())
+        assert anchor.x0 >= 1.0, "the legend stands outside the axes"
+    finally:
+        kit["plt"].close(figure)

@@ -182,3 +182,27 @@ def test_pages_load_nothing_from_the_internet():
     html = "\n".join(path.read_text(encoding="utf-8") for path in SITE.rglob("*.html"))
     external = set(re.findall(r'<(?:script|link)[^>]+(?:src|href)="(https?://[^"]+)"', html))
     assert not external, f"pages load from the internet: {sorted(external)}"
+
+
+sys.path.insert(0, str(REPO / "scripts"))
+from lesson_metrics import LIMITS, MEASURE_PAGE  # noqa: E402
+
+
+@pytest.mark.parametrize("page_name", PAGES)
+def test_page_fits_a_laptop_and_a_phone(browser, site_url, page_name):
+    """At 1280x800: at most LIMITS['screens'] screens (folded cells folded) and no
+    code or output block that scrolls sideways; at 390 px: no page wider than the phone."""
+    laptop = browser.new_page(viewport={"width": 1280, "height": 800})
+    phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        laptop.goto(f"{site_url}/{page_name}.html", wait_until="networkidle")
+        found = laptop.evaluate(MEASURE_PAGE)
+        screens = found["height"] / 800
+        assert screens <= LIMITS["screens"], f"{screens:.1f} screens at 1280x800"
+        assert not found["sideways"], f"blocks that scroll sideways at 1280 px: {found['sideways']}"
+        phone.goto(f"{site_url}/{page_name}.html", wait_until="networkidle")
+        width = phone.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 390, f"the page is {width} px wide on a 390-px phone"
+    finally:
+        laptop.close()
+        phone.close()

@@ -1,0 +1,1 @@
+"""The code the chapters share, stamped verbatim into the notebooks."""

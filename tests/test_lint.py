@@ -9,7 +9,8 @@ import pytest
 
 from notebooks import REPO
 
-LINTED = ["bookkit", "scripts/shared_cells.py", "scripts/lesson_metrics.py"]
+LINTED = ["bookkit", "scripts/shared_cells.py", "scripts/lesson_metrics.py",
+          "scripts/jupyterlab_folds.py"]
 
 
 def test_shared_code_passes_the_linter():

@@ -166,13 +166,16 @@ def totals(rows: dict) -> dict:
 # --- the rendered pages -----------------------------------------------------
 
 MEASURE_PAGE = """() => {
-  const sideways = [];
+  const sideways = [], seen = new Set();
   const blocks = document.querySelectorAll(
     'article pre, article .cell_output, article table, article .output');
   for (const el of blocks) {
-    if (el.offsetParent === null) continue;          // folded: not on screen
+    if (el.offsetParent === null || !el.getClientRects().length
+        || !(el.innerText || '').trim()) continue;  // folded: not on screen
     if (el.scrollWidth > el.clientWidth + 1) {
-      const box = el.closest('.cell') || el;
+      const box = el.closest('.cell') || el;         // one entry per cell
+      if (seen.has(box)) continue;
+      seen.add(box);
       sideways.push((box.innerText || '').trim().slice(0, 60));
     }
   }
@@ -193,9 +196,11 @@ def measure_rendered(pages: list[str], site: Path) -> dict:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not chromium:
         raise SystemExit("--rendered needs Chromium (apt-get install chromium)")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
-                                directory=str(site))
-    handler.log_message = lambda *args: None
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     results = {}
@@ -241,8 +246,7 @@ def main(argv: list[str]) -> int:
     if args.rendered:
         if not (args.site / "index.html").exists():
             raise SystemExit(f"no built site in {args.site}: run `make book`")
-        pages = {path.stem: path.resolve().relative_to(REPO).with_suffix("")
-                 .as_posix() for path in paths}
+        pages = {path.stem: f"{path.parent.name}/{path.stem}" for path in paths}
         rendered = measure_rendered(list(pages.values()), args.site)
         for stem, page in pages.items():
             rows[stem].update(rendered[page])

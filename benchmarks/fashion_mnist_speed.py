@@ -1,13 +1,15 @@
-"""Chapter 10's performance study: input pipelines, the model's speed-ups, and time to accuracy.
+"""Chapter 10's performance study (part 2): input pipelines, speed-ups, time to accuracy.
 
     python benchmarks/fashion_mnist_speed.py            # measure, print the tables, write JSON
-    python benchmarks/fashion_mnist_speed.py --record   # ... and stamp the numbers into chapter 10
-    python benchmarks/fashion_mnist_speed.py --record-only  # stamp the last JSON into chapter 10
+    python benchmarks/fashion_mnist_speed.py --record   # ... and stamp the numbers into the study
+    python benchmarks/fashion_mnist_speed.py --record-only  # stamp the last JSON into the study
     python benchmarks/fashion_mnist_speed.py --quick    # a small, fast run that checks the code
 
-It measures the chapter's own code: the cells of chapters/10_fashion_mnist_project.ipynb whose
+It measures the book's own code: the cells of chapters/10b_performance_study.ipynb whose
 metadata says {"benchmark": "recipe"} (the pipelines, the two models, the tables) are run
-here, so the numbers in the book always belong to the code the book shows.
+here, so the numbers in the book always belong to the code the book shows. Part 1
+(chapters/10_fashion_mnist_project.ipynb) teaches the same pipeline and models; its recipe
+cells must define them exactly as the study does (tests/test_benchmark.py compares them).
 
 1. Input pipelines, six of them, measured two ways, each alternating with the others so that
    all meet the same machine load:
@@ -54,7 +56,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-CHAPTER = REPO / "chapters" / "10_fashion_mnist_project.ipynb"
+CHAPTER = REPO / "chapters" / "10b_performance_study.ipynb"  # the study, part 2
+PART_ONE = REPO / "chapters" / "10_fashion_mnist_project.ipynb"  # teaches the recipes
 RESULTS = REPO / "benchmarks" / "results" / "fashion_mnist_speed.json"
 TARGET_ACCURACY = 0.92
 RECIPE = {"width": 40, "head": 512, "dropout": 0.3, "batch_size": 128, "epochs": 6,
@@ -63,7 +66,7 @@ SEEDS = (10, 11, 12)  # not the seeds used while the recipe was chosen
 
 
 def notebook_cells(kind, path=CHAPTER, key="benchmark"):
-    """Sources of the chapter's code cells whose metadata has {key: kind}."""
+    """Sources of the notebook's code cells whose metadata has {key: kind}."""
     notebook = json.loads(Path(path).read_text(encoding="utf-8"))
     return [
         "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
@@ -73,7 +76,7 @@ def notebook_cells(kind, path=CHAPTER, key="benchmark"):
 
 
 def load_recipes(path=CHAPTER):
-    """The chapter's data loader and recipe cells, imported as one module.
+    """The study's data loader and recipe cells, imported as one module.
 
     They are written to a temporary file and imported from it (rather than exec'd from
     strings) so that AutoGraph can read their source, as it does in the notebook.
@@ -94,12 +97,30 @@ def load_recipes(path=CHAPTER):
     return vars(module)
 
 
+def python_literal(value, indent=0, width=79):
+    """value as Python source with no line over `width`: a dict's items one per line."""
+    if isinstance(value, dict) and value:
+        pad = " " * (indent + 4)
+        items = []
+        for key, item in value.items():
+            start = f"{pad}{key!r}: "
+            if isinstance(item, dict):
+                text = python_literal(item, indent + 4, width)
+            else:
+                text = pprint.pformat(item, width=max(width - len(start), 20), compact=True)
+                text = text.replace("\n", "\n" + " " * len(start))
+            items.append(f"{start}{text},")
+        return "{\n" + "\n".join(items) + "\n" + " " * indent + "}"
+    return pprint.pformat(value, width=max(width - indent, 20), compact=True)
+
+
 def results_cell_source(results):
-    """The chapter's results cell: the measured numbers as a Python literal."""
+    """The study's results cell: the measured numbers as a Python literal."""
     return (
-        "# Written by `python benchmarks/fashion_mnist_speed.py --record`; the tests check that it\n"
-        "# matches benchmarks/results/fashion_mnist_speed.json. Do not edit by hand.\n"
-        "MEASURED = " + pprint.pformat(results, width=88, sort_dicts=False)
+        "# @title The recorded results (written by the benchmark script)\n"
+        "# benchmarks/fashion_mnist_speed.py --record writes this cell from\n"
+        "# benchmarks/results/fashion_mnist_speed.json: do not edit it by hand.\n"
+        "MEASURED = " + python_literal(results)
     )
 
 
@@ -311,9 +332,9 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=5, help="epochs per pipeline or setting")
     parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the JSON")
     parser.add_argument("--record", action="store_true",
-                        help="also write the numbers into chapter 10's results cell")
+                        help="also write the numbers into the study's results cell")
     parser.add_argument("--record-only", action="store_true",
-                        help="measure nothing: copy the JSON of --output into chapter 10")
+                        help="measure nothing: copy the JSON of --output into the study")
     args = parser.parse_args(argv)
     if args.quick and args.record:
         parser.error("--quick numbers are not worth recording")

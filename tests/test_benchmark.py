@@ -1,5 +1,7 @@
-"""benchmarks/fashion_mnist_speed.py: it runs the chapter's own code, and the numbers the
-chapter shows are the ones it recorded. No test here depends on how fast anything ran."""
+"""benchmarks/fashion_mnist_speed.py: it runs the performance study's own code (chapter 10,
+part 2), the numbers the study shows are the ones it recorded, and part 1 teaches the same
+pipeline and models. No test here depends on how fast anything ran."""
+import ast
 import importlib.util
 import json
 import os
@@ -24,11 +26,40 @@ def recorded():
 
 def test_chapter_shows_exactly_the_recorded_numbers(recorded):
     cells = [c for c in code_cells(load(speed.CHAPTER)) if c["metadata"].get("benchmark") == "results"]
-    assert len(cells) == 1, "chapter 10 needs exactly one results cell"
+    assert len(cells) == 1, "the performance study needs exactly one results cell"
     assert source(cells[0]) == speed.results_cell_source(recorded), (
-        "chapter 10's results cell differs from benchmarks/results/fashion_mnist_speed.json; "
-        "run `python benchmarks/fashion_mnist_speed.py --record-only`, then re-execute the chapter"
+        "the study's results cell differs from benchmarks/results/fashion_mnist_speed.json; "
+        "run `python benchmarks/fashion_mnist_speed.py --record-only`, then re-execute it"
     )
+    assert cells[0]["metadata"].get("cellView") == "form"  # folded where the notebook runs
+
+
+def test_results_cell_is_the_json_as_python_in_80_columns(recorded):
+    text = speed.results_cell_source(recorded)
+    assert max(len(line) for line in text.splitlines()) <= 80
+    namespace = {}
+    exec(text, namespace)
+    assert namespace["MEASURED"] == recorded
+
+
+def functions(path):
+    """{name: source} of the functions defined in a notebook's recipe cells."""
+    found = {}
+    for text in speed.notebook_cells("recipe", path):
+        tree = ast.parse(text)
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef):
+                found[node.name] = ast.get_source_segment(text, node)
+    return found
+
+
+def test_part_one_teaches_the_studys_recipes():
+    """Part 1 trains with make_dataset, build_tutorial_mlp and build_fast_cnn; the study
+    measures its own copies (each notebook runs alone): they must be the same code."""
+    taught, measured = functions(speed.PART_ONE), functions(speed.CHAPTER)
+    assert {"to_float", "make_dataset", "build_tutorial_mlp", "build_fast_cnn"} <= set(taught)
+    for name, text in taught.items():
+        assert text == measured.get(name), f"{name} differs between part 1 and the study"
 
 
 def test_recorded_run_is_complete_and_says_where_it_ran(recorded):
@@ -56,7 +87,7 @@ def test_the_benchmark_uses_the_chapters_recipe_cells():
     for name in ["make_dataset", "per_image_dataset", "without_prefetch", "scale_per_batch",
                  "index_gather", "build_tutorial_mlp", "build_fast_cnn", "speed_table",
                  "time_to", "best_within", "images_per_second"]:
-        assert f"def {name}(" in recipes, f"{name} is not in a recipe cell of chapter 10"
+        assert f"def {name}(" in recipes, f"{name} is not in a recipe cell of the study"
 
 
 @pytest.mark.parametrize("pipeline", ["make_dataset", "scale_per_batch", "without_prefetch",
@@ -125,6 +156,7 @@ def test_time_to_best_within_and_the_table():
     table = recipes["speed_table"](measured_example(
         [[0.90, 0.921, 0.99], [0.91, 0.925, 0.93], [0.89, 0.90, 0.99]]))
     assert "per image: map, shuffle, batch (TF 2.0)" in table
+    assert max(len(line) for line in table.splitlines()) <= 80  # fits a page and a notebook
     assert "+0%" in table and "+125%" in table  # 8.0 s is the fastest; 18.0 s is 125% slower
     assert "1.50x" in table and "6.0-9.9" in table  # 9.0 / 6.0; the rounds' spread
     assert "median of 3 seeds: 0.9210 (range 0.9000 to 0.9250); target 0.92 met" in table

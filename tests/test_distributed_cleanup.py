@@ -1,6 +1,6 @@
-"""Chapter 12 stops every worker process it starts, even when a cell fails.
+"""Chapter 12, part 2 stops every worker process it starts, even when a cell fails.
 
-The chapter starts its worker processes with `start_workers`, a context manager defined
+The notebook starts its worker processes with `start_workers`, a context manager defined
 in the code cell tagged "worker-launcher". These tests run that cell's code, as it stands
 in the notebook, in a fresh Python process together with jobs made to fail:
 
@@ -26,7 +26,7 @@ import pytest
 
 from notebooks import REPO, code_cells, load, source
 
-NOTEBOOK = REPO / "chapters" / "12_distributed.ipynb"
+NOTEBOOK = REPO / "chapters" / "12b_multi_worker.ipynb"
 
 # A stand-in worker: its role comes from the command line, one role per worker index.
 WORKER = """
@@ -88,7 +88,7 @@ print(json.dumps(results))
 def launcher_cell_source():
     cells = [cell for cell in code_cells(load(NOTEBOOK))
              if "worker-launcher" in cell.get("metadata", {}).get("tags", [])]
-    assert len(cells) == 1, "chapter 12 needs exactly one code cell tagged 'worker-launcher'"
+    assert len(cells) == 1, "chapter 12b needs exactly one code cell tagged 'worker-launcher'"
     return source(cells[0])
 
 

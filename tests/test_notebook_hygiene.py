@@ -278,3 +278,16 @@ def test_panels_are_built_on_the_shared_toolkit(path):
     if uses_widgets:
         assert any(cell["metadata"].get("shared_cell") == "panel-toolkit"
                    for cell in code_cells(notebook)), "a panel without the panel-toolkit cell"
+
+
+@chapter
+def test_directive_titles_have_no_backticks(path):
+    """```{dropdown} Under the hood: `x` is no directive in MyST (a backtick fence's
+    info string may not hold backticks): its content would stand open on the page."""
+    for number, cell in enumerate(load(path)["cells"], 1):
+        if cell["cell_type"] != "markdown":
+            continue
+        for line in source(cell).split("\n"):
+            fence = re.match(r"^\s*(`{3,})\{[\w-]+\}(.*)$", line)
+            assert not (fence and "`" in fence.group(2)), (
+                f"cell {number}: a backtick in the directive's title: {line.strip()}")

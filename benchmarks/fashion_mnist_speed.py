@@ -9,7 +9,8 @@ It measures the book's own code: the cells of chapters/10b_performance_study.ipy
 metadata says {"benchmark": "recipe"} (the pipelines, the two models, the tables) are run
 here, so the numbers in the book always belong to the code the book shows. Part 1
 (chapters/10_fashion_mnist_project.ipynb) teaches the same pipeline and models; its recipe
-cells must define them exactly as the study does (tests/test_benchmark.py compares them).
+cells must define them exactly as the study does, and part 3's copies
+(chapters/10c_hyperparameter_explorer.ipynb) must too (tests/test_benchmark.py compares them).
 
 1. Input pipelines, six of them, measured two ways, each alternating with the others so that
    all meet the same machine load:
@@ -58,6 +59,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 CHAPTER = REPO / "chapters" / "10b_performance_study.ipynb"  # the study, part 2
 PART_ONE = REPO / "chapters" / "10_fashion_mnist_project.ipynb"  # teaches the recipes
+PART_THREE = REPO / "chapters" / "10c_hyperparameter_explorer.ipynb"  # tunes them
 RESULTS = REPO / "benchmarks" / "results" / "fashion_mnist_speed.json"
 TARGET_ACCURACY = 0.92
 RECIPE = {"width": 40, "head": 512, "dropout": 0.3, "batch_size": 128, "epochs": 6,

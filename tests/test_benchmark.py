@@ -1,5 +1,5 @@
 """benchmarks/fashion_mnist_speed.py: it runs the performance study's own code (chapter 10,
-part 2), the numbers the study shows are the ones it recorded, and part 1 teaches the same
+part 2), the numbers the study shows are the ones it recorded, and parts 1 and 3 use the same
 pipeline and models. No test here depends on how fast anything ran."""
 import ast
 import importlib.util
@@ -60,6 +60,15 @@ def test_part_one_teaches_the_studys_recipes():
     assert {"to_float", "make_dataset", "build_tutorial_mlp", "build_fast_cnn"} <= set(taught)
     for name, text in taught.items():
         assert text == measured.get(name), f"{name} differs between part 1 and the study"
+
+
+def test_part_three_tunes_part_ones_recipes():
+    """Part 3 (the explorer) carries its own copies of part 1's pipeline and models, folded,
+    so that it runs alone: they must be the same code as part 1's."""
+    taught, copied = functions(speed.PART_ONE), functions(speed.PART_THREE)
+    assert {"to_float", "build_tutorial_mlp", "build_fast_cnn"} <= set(copied)
+    for name, text in copied.items():
+        assert text == taught.get(name), f"{name} differs between part 1 and part 3"
 
 
 def test_recorded_run_is_complete_and_says_where_it_ran(recorded):

@@ -95,7 +95,10 @@ def execute(path: Path, timeout: int) -> float:
     sync_shared_cells(notebook)
     fold_titled_cells(notebook)
     add_launch_links(notebook, path)
-    for cell in notebook.cells:  # start clean, so nothing stale survives a failed run
+    # start clean, so nothing stale survives a failed run: no outputs, and no
+    # widget state (a notebook split from one with a panel would keep its models)
+    notebook.metadata.pop("widgets", None)
+    for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
             cell.metadata.pop("execution", None)

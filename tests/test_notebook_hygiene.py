@@ -291,3 +291,15 @@ def test_directive_titles_have_no_backticks(path):
             fence = re.match(r"^\s*(`{3,})\{[\w-]+\}(.*)$", line)
             assert not (fence and "`" in fence.group(2)), (
                 f"cell {number}: a backtick in the directive's title: {line.strip()}")
+
+
+@chapter
+def test_no_stale_widget_state(path):
+    """Widget state only for widgets a cell shows: a notebook split from one with a
+    panel must not carry that panel's models (the book would look for their plots)."""
+    notebook = load(path)
+    shown = any("application/vnd.jupyter.widget-view+json" in o.get("data", {})
+                for cell in code_cells(notebook) for o in cell.get("outputs", []))
+    state = notebook.get("metadata", {}).get("widgets", {}).get(
+        "application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    assert shown or not state, f"{len(state)} widget models stored, none shown: re-execute"

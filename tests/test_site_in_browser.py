@@ -135,7 +135,8 @@ def test_page_renders_completely(browser, site_url, page_name):
                 f"document.querySelectorAll('.cell_output .jupyter-widgets.widget-vbox').length >= {expected_widgets}",
                 timeout=30_000)
         if page.locator(".math").count():
-            page.wait_for_selector("mjx-container", timeout=30_000)
+            # attached, not visible: a formula may sit in a folded dropdown
+            page.wait_for_selector("mjx-container", state="attached", timeout=30_000)
         page.evaluate("""Promise.all(Array.from(document.images).map(image => image.complete ? null :
                          new Promise(done => { image.onload = image.onerror = done; })))""")
 
@@ -172,7 +173,7 @@ def test_page_renders_completely(browser, site_url, page_name):
         visit.close()
 
 
-@pytest.mark.parametrize("word, chapter", [("BackupAndRestore", "09_callbacks"), ("Softmax", "01_layers")])
+@pytest.mark.parametrize("word, chapter", [("BackupAndRestore", "09b_custom_callbacks"), ("Softmax", "01_layers")])
 def test_search_finds_a_word_from_a_chapter(browser, site_url, word, chapter):
     visit = Visit(browser, f"{site_url}/search.html?q={word}")
     try:

@@ -57,13 +57,25 @@ def fold_titled_cells(notebook) -> int:
     """Give every `# @title` code cell the metadata that folds it everywhere."""
     changed = 0
     for cell in notebook.cells:
-        title = cell_title(cell.source) if cell.cell_type == "code" else None
-        if title is None:
+        if cell.cell_type != "code":
+            continue
+        title = cell_title(cell.source)
+        if title is None:  # no title, no fold: the reader could not tell what it holds
+            cell.metadata.pop("cellView", None)
+            cell.metadata.get("jupyter", {}).pop("source_hidden", None)
+            for key in ("code_prompt_show", "code_prompt_hide"):
+                cell.metadata.get("mystnb", {}).pop(key, None)
+            for key in ("jupyter", "mystnb"):
+                if cell.metadata.get(key) == {}:
+                    del cell.metadata[key]
             continue
         wanted = fold_metadata(title, cell.metadata.get("tags", []))
-        if any(cell.metadata.get(key) != value for key, value in wanted.items()):
-            cell.metadata.update(wanted)
-            changed += 1
+        for key, value in wanted.items():
+            if isinstance(value, dict):  # keep other keys (outputs_hidden, ...)
+                value = {**cell.metadata.get(key, {}), **value}
+            if cell.metadata.get(key) != value:
+                cell.metadata[key] = value
+                changed += 1
     return changed
 
 
@@ -73,7 +85,10 @@ def add_launch_links(notebook, path: Path) -> None:
     The title gets a markdown cell of its own, the links the next one (marked
     with metadata launch_links), so that they stand right under the heading.
     """
-    links = launch_links(path.resolve().relative_to(REPO).as_posix())
+    resolved = path.resolve()
+    relative = (resolved.relative_to(REPO).as_posix() if REPO in resolved.parents
+                else f"chapters/{path.name}")
+    links = launch_links(relative)
     cells = notebook.cells
     for index, cell in enumerate(cells):
         if cell.get("metadata", {}).get("launch_links"):

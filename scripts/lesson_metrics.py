@@ -39,7 +39,6 @@ TEST_TALK = re.compile(
     r"tests/|\bnbval\b|when this page is built|built and tested|"
     r"the test suite", re.I)
 ASSERT = re.compile(r"^\s*assert\b", re.M)
-TITLE = re.compile(r"^#\s*@title\b")
 
 # The aims (issue #22): per chapter unless the name says "book".
 LIMITS = {
@@ -68,8 +67,7 @@ def _source(cell) -> str:
 def folded_where_run(cell) -> bool:
     """Folded on Colab (a form) and in JupyterLab (source hidden)."""
     metadata = cell.get("metadata", {})
-    first = _source(cell).lstrip().split("\n", 1)[0]
-    colab = metadata.get("cellView") == "form" or bool(TITLE.match(first))
+    colab = metadata.get("cellView") == "form"  # a title alone shows the code
     lab = metadata.get("jupyter", {}).get("source_hidden") is True
     return colab and lab
 
@@ -85,6 +83,7 @@ def prose_outside_folds(text: str) -> list[str]:
                           "dropdown" in fence.group(2) + fence.group(3)])
             continue
         if (fence and stack and not fence.group(3)
+                and fence.group(1)[0] == stack[-1][0][0]
                 and len(fence.group(1)) >= len(stack[-1][0])):
             stack.pop()  # a directive closes
             continue

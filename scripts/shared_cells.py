@@ -43,7 +43,7 @@ PANEL_TOOLKIT = SHARED_CELLS["panel-toolkit"]
 SHARED_CELL_TAGS = ["hide-input"]
 HIDE_TAGS = {"hide-input", "hide-cell", "hide-output", "remove-input",
              "remove-cell"}
-TITLE = re.compile(r"^#\s*@title\s+(\S.*?)\s*$")
+TITLE = re.compile(r"^#\s*@title\s+([^{\s][^{]*?)\s*(\{.*\})?\s*$")
 
 
 def cell_title(source: str) -> str | None:
@@ -70,23 +70,28 @@ def fold_metadata(title: str, tags: list[str]) -> dict:
     }
 
 
-def repository_url() -> str:
-    """The repository's address: _config.yml is the one place it lives."""
+def _repository(key: str) -> str:
+    """A key of _config.yml's `repository:` block, the one place it lives."""
     config = (REPO / "_config.yml").read_text(encoding="utf-8")
-    match = re.search(r"^repository:\s*\n(?:\s+#.*\n)*\s+url:\s*(\S+)",
-                      config, re.M)
-    if not match:
-        raise SystemExit("_config.yml has no repository url")
-    return match.group(1).rstrip("/")
+    block = re.search(r"^repository:\s*\n((?:[ \t]+.*\n?)+)", config, re.M)
+    found = block and re.search(rf"^\s+{key}:\s*(\S+)", block.group(1), re.M)
+    if not found:
+        raise SystemExit(f"_config.yml's repository block has no {key}")
+    return found.group(1).strip("\"'")
+
+
+def repository_url() -> str:
+    return _repository("url").rstrip("/")
 
 
 def launch_links(relative_path: str) -> str:
     """The markdown line under a chapter's title: Colab, download, source."""
-    url = repository_url()
+    url, branch = repository_url(), _repository("branch")
     owner_repo = url.split("github.com/", 1)[1]
     path = quote(relative_path)
-    colab = f"https://colab.research.google.com/github/{owner_repo}/blob/main/{path}"
-    raw = f"https://raw.githubusercontent.com/{owner_repo}/main/{path}"
-    source = f"{url}/blob/main/{path}"
+    colab = ("https://colab.research.google.com/github/"
+             f"{owner_repo}/blob/{branch}/{path}")
+    raw = f"https://raw.githubusercontent.com/{owner_repo}/{branch}/{path}"
+    source = f"{url}/blob/{branch}/{path}"
     return (f"[Run in Colab]({colab}) · [Download notebook]({raw}) · "
             f"[View source]({source})")

@@ -170,6 +170,9 @@ def test_titled_cells_are_folded_on_colab_in_jupyterlab_and_in_the_book(path):
             assert not {"hide-input", "hide-cell"} & set(tags), (
                 f"code cell {number} is folded in the book but has no `# @title` "
                 "first line saying what it holds")
+            metadata = cell.get("metadata", {})
+            assert not (metadata.get("cellView") or metadata.get("jupyter", {}).get("source_hidden")), (
+                f"code cell {number} is folded on Colab or in JupyterLab without a title")
             continue
         wanted = fold_metadata(title, tags)
         for key, value in wanted.items():
@@ -303,3 +306,14 @@ def test_no_stale_widget_state(path):
     state = notebook.get("metadata", {}).get("widgets", {}).get(
         "application/vnd.jupyter.widget-state+json", {}).get("state", {})
     assert shown or not state, f"{len(state)} widget models stored, none shown: re-execute"
+
+
+def test_launch_links_point_to_colab_the_raw_file_and_github():
+    """Pinned by hand, so that a wrong address cannot pass by agreeing with itself."""
+    assert launch_links("chapters/03_compile_fit.ipynb") == (
+        "[Run in Colab](https://colab.research.google.com/github/keras-course-book/"
+        "keras-course-book/blob/main/chapters/03_compile_fit.ipynb) · "
+        "[Download notebook](https://raw.githubusercontent.com/keras-course-book/"
+        "keras-course-book/main/chapters/03_compile_fit.ipynb) · "
+        "[View source](https://github.com/keras-course-book/keras-course-book/blob/main/"
+        "chapters/03_compile_fit.ipynb)")

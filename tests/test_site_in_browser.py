@@ -203,6 +203,16 @@ def test_page_fits_a_laptop_and_a_phone(browser, site_url, page_name):
     phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
     try:
         laptop.goto(f"{site_url}/{page_name}.html", wait_until="networkidle")
+        expected_widgets = widget_outputs(page_name)
+        if expected_widgets:  # measured once the saved panels are drawn
+            laptop.wait_for_function(
+                f"document.querySelectorAll('.cell_output .jupyter-widgets.widget-vbox').length >= {expected_widgets}",
+                timeout=30_000)
+        if laptop.locator(".math").count():
+            laptop.wait_for_selector("mjx-container", state="attached", timeout=30_000)
+        laptop.evaluate("""Promise.all(Array.from(document.images).map(image => image.complete ? null :
+                           new Promise(done => { image.onload = image.onerror = done; })))""")
+        laptop.wait_for_timeout(500)
         found = laptop.evaluate(MEASURE_PAGE)
         screens = found["height"] / 800
         assert screens <= LIMITS["screens"], f"{screens:.1f} screens at 1280x800"

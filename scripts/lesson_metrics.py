@@ -183,8 +183,20 @@ MEASURE_PAGE = """() => {
 }"""
 
 
-def measure_rendered(pages: list[str], site: Path) -> dict:
-    """Screens at 1280x800, sideways blocks at 1280 px, overflow at 390 px."""
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def widget_views(path: Path) -> int:
+    """How many widget views (panels) a notebook's outputs show."""
+    notebook = json.loads(Path(path).read_text(encoding="utf-8"))
+    return sum(WIDGET_VIEW in output.get("data", {})
+               for cell in notebook["cells"]
+               for output in cell.get("outputs", []))
+
+
+def measure_rendered(pages: dict[str, int], site: Path) -> dict:
+    """Screens at 1280x800, sideways blocks at 1280 px, overflow at 390 px.
+    pages: {page path without .html: widget views to wait for}."""
     import functools
     import http.server
     import shutil
@@ -211,10 +223,16 @@ def measure_rendered(pages: list[str], site: Path) -> dict:
             desktop = browser.new_page(viewport={"width": 1280, "height": 800})
             phone = browser.new_page(viewport={"width": 390, "height": 844},
                                      is_mobile=True, device_scale_factor=2)
-            for page in pages:
+            for page, views in pages.items():
                 url = f"http://127.0.0.1:{server.server_port}/{page}.html"
-                desktop.goto(url, wait_until="load")
-                desktop.wait_for_timeout(300)
+                desktop.goto(url, wait_until="networkidle")
+                if views:  # measured once the saved panels are drawn
+                    desktop.wait_for_function(
+                        "n => document.querySelectorAll("
+                        "'.cell_output .jupyter-widgets.widget-vbox')"
+                        ".length >= n",
+                        arg=views, timeout=30_000)
+                desktop.wait_for_timeout(500)
                 found = desktop.evaluate(MEASURE_PAGE)
                 phone.goto(url, wait_until="load")
                 phone.wait_for_timeout(300)
@@ -246,7 +264,10 @@ def main(argv: list[str]) -> int:
         if not (args.site / "index.html").exists():
             raise SystemExit(f"no built site in {args.site}: run `make book`")
         pages = {path.stem: f"{path.parent.name}/{path.stem}" for path in paths}
-        rendered = measure_rendered(list(pages.values()), args.site)
+        rendered = measure_rendered(
+            {page: widget_views(path)
+             for path, page in zip(paths, pages.values())},
+            args.site)
         for stem, page in pages.items():
             rows[stem].update(rendered[page])
     total = totals(rows)

@@ -124,21 +124,28 @@ class Visit:
         self.page.close()
 
 
+def wait_until_drawn(page, page_name):
+    """Wait for what is drawn after load: the saved panels (the widget manager renders
+    them from the stored state), formulas and images. Returns the panels expected."""
+    expected_widgets = widget_outputs(page_name)
+    if expected_widgets:
+        page.wait_for_function(
+            f"document.querySelectorAll('.cell_output .jupyter-widgets.widget-vbox').length >= {expected_widgets}",
+            timeout=30_000)
+    if page.locator(".math").count():
+        # attached, not visible: a formula may sit in a folded dropdown
+        page.wait_for_selector("mjx-container", state="attached", timeout=30_000)
+    page.evaluate("""Promise.all(Array.from(document.images).map(image => image.complete ? null :
+                     new Promise(done => { image.onload = image.onerror = done; })))""")
+    return expected_widgets
+
+
 @pytest.mark.parametrize("page_name", PAGES)
 def test_page_renders_completely(browser, site_url, page_name):
     visit = Visit(browser, f"{site_url}/{page_name}.html")
     page = visit.page
     try:
-        expected_widgets = widget_outputs(page_name)
-        if expected_widgets:  # the widget manager renders after load; wait for the views
-            page.wait_for_function(
-                f"document.querySelectorAll('.cell_output .jupyter-widgets.widget-vbox').length >= {expected_widgets}",
-                timeout=30_000)
-        if page.locator(".math").count():
-            # attached, not visible: a formula may sit in a folded dropdown
-            page.wait_for_selector("mjx-container", state="attached", timeout=30_000)
-        page.evaluate("""Promise.all(Array.from(document.images).map(image => image.complete ? null :
-                         new Promise(done => { image.onload = image.onerror = done; })))""")
+        expected_widgets = wait_until_drawn(page, page_name)
 
         shown = plain(page.locator("h1").first.inner_text().strip())
         assert shown.endswith(plain(notebook_title(page_name))), shown
@@ -203,15 +210,7 @@ def test_page_fits_a_laptop_and_a_phone(browser, site_url, page_name):
     phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
     try:
         laptop.goto(f"{site_url}/{page_name}.html", wait_until="networkidle")
-        expected_widgets = widget_outputs(page_name)
-        if expected_widgets:  # measured once the saved panels are drawn
-            laptop.wait_for_function(
-                f"document.querySelectorAll('.cell_output .jupyter-widgets.widget-vbox').length >= {expected_widgets}",
-                timeout=30_000)
-        if laptop.locator(".math").count():
-            laptop.wait_for_selector("mjx-container", state="attached", timeout=30_000)
-        laptop.evaluate("""Promise.all(Array.from(document.images).map(image => image.complete ? null :
-                           new Promise(done => { image.onload = image.onerror = done; })))""")
+        wait_until_drawn(laptop, page_name)  # measured once panels and formulas are drawn
         laptop.wait_for_timeout(500)
         found = laptop.evaluate(MEASURE_PAGE)
         screens = found["height"] / 800

@@ -18,6 +18,10 @@ if "google.colab" in sys.modules:  # Colab: install what it lacks
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")  # Keras 3 on TensorFlow
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"  # hide TensorFlow's C++ logs
+# On a GPU, TensorFlow and JAX (here and in worker processes) take memory as
+# they need it, not all of it at the start.
+os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
+os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
 
 
 def _import_tensorflow_quietly():
@@ -41,6 +45,9 @@ import tensorflow as tf  # noqa: E402
 tf.get_logger().setLevel("ERROR")  # ... and its Python-side INFO messages
 keras.utils.set_random_seed(42)  # seeds Python, NumPy and TensorFlow
 tf.config.experimental.enable_op_determinism()  # same seed, same results
+_gpus = tf.config.list_physical_devices("GPU")  # e.g. a Colab GPU runtime
+if _gpus:  # full float32 matmuls, no TF32: results match a CPU's to 1e-5
+    tf.config.experimental.enable_tensor_float_32_execution(False)
 np.set_printoptions(precision=4, suppress=True)  # past 4 digits: round-off
 plt.rcParams.update(
     {"figure.figsize": (6.4, 3.6), "figure.dpi": 80, "axes.grid": True}
@@ -49,3 +56,7 @@ print(
     f"TensorFlow {tf.__version__}, Keras {keras.__version__}, "
     f"backend: {keras.backend.backend()}"
 )
+if _gpus:  # determinism holds where the GPU has deterministic kernels
+    print("GPU: deterministic ops, TF32 off (float32 results match a CPU's); "
+          "an op with no deterministic GPU kernel raises UnimplementedError: "
+          "run that cell on a CPU runtime.")

@@ -2,8 +2,13 @@
 #   make book   set up, then build the HTML book into _build/html (open _build/html/index.html)
 #   make test   set up, then run the full test suite: unit tests, strict nbval on every
 #               chapter, and the rendered site in a real browser
-#   make test-colab   every chapter under strict nbval on Colab's package versions
-#               (tests/colab-stack.txt, in a second environment .venv-colab); CI runs it too
+# Two more stacks, each in its own environment, every chapter under strict nbval (CI runs both):
+#   make test-colab   Colab's package versions (tests/colab-stack.txt) on Colab's Python
+#               (3.13: python3.13 on PATH or pyenv's; without one it says so and uses $(PYTHON)),
+#               in .venv-colab
+#   make test-next    the next TensorFlow and Keras releases (tests/next-stack.txt: a release
+#               candidate and a dated keras-nightly, the book's other pins), in .venv-next
+#   Add NOTEBOOKS=chapters/01_layers.ipynb (one or more) to run only those chapters.
 # `make setup` alone creates .venv, installs requirements.txt, and the system programs the
 # tests use (Graphviz, Chromium) when it can. The npm packages the site needs are installed
 # by scripts/build_book.sh, which both `make book` and the browser tests run.
@@ -14,8 +19,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 COLAB_VENV  := .venv-colab
 COLAB_STAMP := $(COLAB_VENV)/.installed
+NEXT_PYTHON ?= $(PYTHON)
+NEXT_VENV   ?= .venv-next
+NEXT_STAMP  := $(NEXT_VENV)/.installed
+NOTEBOOKS_OR_ALL = $(if $(NOTEBOOKS),$(NOTEBOOKS),chapters)
 
-.PHONY: setup book test test-colab execute clean
+.PHONY: setup book test test-colab test-next execute clean
 
 setup: $(STAMP)
 
@@ -33,20 +42,40 @@ book: setup
 test: setup
 	$(BIN)/python -m pytest
 
-# The pinned list is complete (every dependency listed), hence --no-deps: pip installs
-# exactly Colab's versions. System programs (Graphviz) come from `make setup`.
+# The stack lists are complete (every dependency listed), hence --no-deps: pip installs
+# exactly those versions. System programs (Graphviz) come from `make setup`. An environment
+# is made again from scratch when its list changes (and .venv-colab when the Python that
+# `--which-python` answers is not the one it was made with: its stamp holds that path).
 $(COLAB_STAMP): tests/colab-stack.txt
 	@scripts/install_system_packages.sh
 	rm -rf $(COLAB_VENV)
-	$(PYTHON) -m venv $(COLAB_VENV)
-	$(COLAB_VENV)/bin/python -m pip install --quiet --no-deps -r tests/colab-stack.txt
-	@touch $(COLAB_STAMP)
+	python=$$($(PYTHON) scripts/refresh_colab_stack.py --which-python 2>/dev/null) && \
+	  "$$python" -m venv $(COLAB_VENV) && \
+	  $(COLAB_VENV)/bin/python -m pip install --quiet --no-deps -r tests/colab-stack.txt && \
+	  echo "$$python" > $(COLAB_STAMP)
 
-# Strict nbval as on Colab: only the setup cell's version line is sanitized in addition.
-test-colab: $(COLAB_STAMP)
+$(NEXT_STAMP): tests/next-stack.txt
+	@scripts/install_system_packages.sh
+	rm -rf $(NEXT_VENV)
+	$(NEXT_PYTHON) -m venv $(NEXT_VENV)
+	$(NEXT_VENV)/bin/python -m pip install --quiet --no-deps -r tests/next-stack.txt
+	@touch $(NEXT_STAMP)
+
+# Strict nbval on each stack: only the setup cell's version line is sanitized in addition
+# (tests/sanitize-colab.cfg, tests/sanitize-next.cfg). Every other difference is resolved
+# in the book itself.
+test-colab:
+	@python=$$($(PYTHON) scripts/refresh_colab_stack.py --which-python) && \
+	  { [ "$$(cat $(COLAB_STAMP) 2>/dev/null)" = "$$python" ] || rm -f $(COLAB_STAMP); }
+	@$(MAKE) --no-print-directory $(COLAB_STAMP)
 	cat tests/sanitize.cfg tests/sanitize-colab.cfg > $(COLAB_VENV)/sanitize.cfg
-	PYDEVD_DISABLE_FILE_VALIDATION=1 $(COLAB_VENV)/bin/python -m pytest chapters \
+	PYDEVD_DISABLE_FILE_VALIDATION=1 $(COLAB_VENV)/bin/python -m pytest $(NOTEBOOKS_OR_ALL) \
 	  --nbval-sanitize-with=$(COLAB_VENV)/sanitize.cfg
+
+test-next: $(NEXT_STAMP)
+	cat tests/sanitize.cfg tests/sanitize-next.cfg > $(NEXT_VENV)/sanitize.cfg
+	PYDEVD_DISABLE_FILE_VALIDATION=1 $(NEXT_VENV)/bin/python -m pytest $(NOTEBOOKS_OR_ALL) \
+	  --nbval-sanitize-with=$(NEXT_VENV)/sanitize.cfg
 
 # Re-execute notebooks in place after editing them: make execute [NOTEBOOKS=chapters/03_compile_fit.ipynb]
 execute: setup

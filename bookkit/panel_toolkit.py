@@ -4,8 +4,10 @@
 # controls, layouts, `observe` and `Output`. Plots go into the Output with
 # `append_display_data`, not `with output:` (that route differs between a live
 # notebook and a headless run), so the saved page shows what the kernel drew.
+import datetime
 import html
 import math
+import time
 
 import ipywidgets as widgets
 import keras
@@ -172,31 +174,190 @@ def check_value(control, value):
         raise ValueError(f"{label} must be text, not {value!r}")
 
 
+# -- typed values -------------------------------------------------------------
+# A slider's own readout can be typed into, and the browser then clamps what is
+# typed to the slider's range without a word (100 becomes 10). So a panel hides
+# that readout and shows the value in a small box of its own instead: what is
+# typed there is checked here, set if the slider can hold it (moved to the
+# nearest step if it falls between steps) and otherwise refused, with a message
+# next to the box, which always shows the slider's range.
+_SLIDERS = (
+    widgets.IntSlider,
+    widgets.FloatSlider,
+    widgets.FloatLogSlider,
+    widgets.FloatRangeSlider,
+)
+
+
+def _shown(control, value):
+    """A value as the box shows it."""
+    if isinstance(control, widgets.FloatRangeSlider):
+        return f"{value[0]:g} to {value[1]:g}"
+    if isinstance(control, widgets.FloatLogSlider):
+        return f"{value:.2g}"
+    return f"{value:g}"
+
+
+def _span(control):
+    if isinstance(control, widgets.FloatLogSlider):
+        low, high = control.base**control.min, control.base**control.max
+        return f"{low:g} to {high:g}"
+    return f"{control.min:g} to {control.max:g}"
+
+
+def _on_a_step(control, number):
+    """The nearest value the slider can take (number is inside its range)."""
+    if isinstance(control, widgets.FloatLogSlider):
+        power = math.log(number, control.base)
+        steps = round((power - control.min) / control.step)
+        power = min(control.max, control.min + steps * control.step)
+        return float(f"{control.base**power:.3g}")
+    steps = round((number - control.min) / control.step)
+    value = min(control.max, control.min + steps * control.step)
+    return int(value) if isinstance(control, widgets.IntSlider) else round(
+        value, 10
+    )
+
+
+def read_typed(control, text):
+    """(value, note) for what was typed in a slider's box; ValueError if the
+    slider cannot take it. The note says when the value was moved to a step."""
+    label = control.description or "value"
+    parts = text.replace(",", " ").replace(" to ", " ").split()
+    if isinstance(control, widgets.FloatRangeSlider):
+        parts = [part for part in parts if part not in ("-", "–")]
+    wanted = 2 if isinstance(control, widgets.FloatRangeSlider) else 1
+    try:
+        numbers = [float(part) for part in parts]
+    except ValueError:
+        numbers = []
+    if len(numbers) != wanted or not all(map(math.isfinite, numbers)):
+        example = "-2 to 3" if wanted == 2 else _shown(control, control.value)
+        raise ValueError(f"{label}: type a number, e.g. {example}")
+    for number in numbers:  # the range, and whole numbers where needed
+        if wanted == 2:
+            _number(label, number, control.min, control.max)
+        else:
+            check_value(control, number)
+    values = [_on_a_step(control, number) for number in numbers]
+    value = tuple(values) if wanted == 2 else values[0]
+    if wanted == 2 and value[0] > value[1]:
+        raise ValueError(f"{label}: the first number must be the smaller")
+    moved = any(
+        not math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-12)
+        for a, b in zip(values, numbers)
+    )
+    note = f"set to {_shown(control, value)}, the nearest step" if moved else ""
+    return value, note
+
+
+class _TypedValue:
+    """The box beside a slider (its readout hidden) and the note after it."""
+
+    def __init__(self, control, panel):
+        self.control, self.panel = control, panel
+        control.readout = False
+        self.box = widgets.Text(
+            value=_shown(control, control.value),
+            continuous_update=False,
+            layout=widgets.Layout(width="7.5em"),
+            tooltip=f"type a value from {_span(control)}, then Enter",
+        )
+        self.note = widgets.HTML(self._range())
+        self.quiet = False
+        self.box.observe(self.typed, names="value")
+        control.observe(self.moved, names="value")
+
+    def _range(self, extra=""):
+        return f"<small style='color:#555'>{_span(self.control)}{extra}</small>"
+
+    def show(self, value):
+        shown = _shown(self.control, value)
+        if self.box.value != shown:  # set quietly: not a typed value
+            self.quiet = True
+            try:
+                self.box.value = shown
+            finally:
+                self.quiet = False
+
+    def moved(self, change):
+        self.show(change["new"])
+
+    def typed(self, change):
+        if self.quiet:
+            return
+        try:
+            value, note = read_typed(self.control, change["new"])
+        except ValueError as problem:
+            self.note.value = (
+                f"<small style='color:#b00'>⚠ {_span(self.control)} only"
+                "</small>"
+            )
+            self.panel.say(
+                f"Not set: {problem}. The {self.control.description} stays "
+                f"{_shown(self.control, self.control.value)}.",
+                problem=True,
+            )
+            self.show(self.control.value)
+            return
+        self.note.value = self._range(
+            f" <span style='color:#b60'>({note})</span>" if note else ""
+        )
+        if note:
+            self.panel.say(
+                f"{self.control.description}: {change['new'].strip()} "
+                f"{note}."
+            )
+        if self.control.value != value:
+            self.control.value = value  # a panel without a button redraws
+        self.show(value)
+
+
 def plural(count, noun):
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 class DivergenceGuard(keras.callbacks.Callback):
-    """Stop training when the loss is NaN or infinite, or far past its start.
+    """Stop training that diverges; say when a run learned nothing.
 
-    keras.callbacks.TerminateOnNaN catches only the first; a loss that explodes
-    to 1e10 and stays finite needs the second. The loss checked after each
-    batch is the one fit reports, the epoch's running mean; the start is the
-    first batch's loss, computed with the initial weights, so it is a fair
+    Diverged: the loss is NaN or infinite, or far past its start (growth
+    times). keras.callbacks.TerminateOnNaN catches only the first; a loss that
+    explodes to 1e10 and stays finite needs the second. The loss checked after
+    each batch is the one fit reports, the epoch's running mean; the start is
+    the first batch's loss, computed with the initial weights, so it is a fair
     yardstick for the run.
+
+    Learned nothing (checked when training ends, so the run is not stopped):
+    - the last epoch's training loss is still at least `stuck` (90%) of the
+      start: a model that learned anything in a whole epoch has cut its loss
+      by more than a tenth; or
+    - with 3 or more classes, the (validation) accuracy is at most 1.5 times
+      chance (1 / classes: 0.15 for 10 classes): guessing does as well.
+    A learning rate so large that the loss overshoots, rises above its start
+    and settles at the "predict the average" level is the usual cause (SGD
+    with momentum 0.9 at 0.3, say): the advice then is a smaller rate; a rate
+    so small that the loss barely moves is the other: a larger rate. The
+    growth rule never fires for either, so without these two a run that
+    learned nothing would be reported as done.
     """
 
-    def __init__(self, growth=10.0):
+    def __init__(self, growth=10.0, stuck=0.9, chance_factor=1.5):
         super().__init__()
-        self.growth = growth
+        self.growth, self.stuck, self.chance_factor = (
+            growth,
+            stuck,
+            chance_factor,
+        )
 
     def on_train_begin(self, logs=None):
-        self.start, self.reason = None, None
+        self.start, self.reason, self.peak = None, None, None
+        self.learned_nothing, self.logs, self.epoch_losses = None, {}, []
 
     def on_train_batch_end(self, batch, logs=None):
         loss = float((logs or {}).get("loss", 0.0))
         if self.start is None:
             self.start = loss
+        self.peak = loss if self.peak is None else max(self.peak, loss)
         if not math.isfinite(loss):
             self.reason = f"the loss became {loss}"
         elif loss > self.growth * max(self.start, 1e-3):
@@ -207,13 +368,108 @@ class DivergenceGuard(keras.callbacks.Callback):
         if self.reason:
             self.model.stop_training = True
 
+    def on_epoch_end(self, epoch, logs=None):
+        self.logs = {key: float(value) for key, value in (logs or {}).items()}
+        self.epoch_losses.append(self.logs.get("loss", math.nan))
+
+    def _classes(self):
+        try:
+            return int(self.model.outputs[0].shape[-1])
+        except (AttributeError, IndexError, TypeError, ValueError):
+            return 0
+
+    def judge(self):
+        """Why the finished run learned nothing (None if it learned)."""
+        if self.reason or self.start is None or "loss" not in self.logs:
+            return None
+        found, loss = [], self.logs["loss"]
+        key = "val_accuracy" if "val_accuracy" in self.logs else "accuracy"
+        classes = self._classes()
+        if key in self.logs and classes >= 3:
+            chance = 1 / classes
+            if self.logs[key] <= self.chance_factor * chance:
+                name = key.replace("val_", "validation ")
+                found.append(
+                    f"{name} {self.logs[key]:.3f} is chance level for "
+                    f"{classes} classes (at most {self.chance_factor:g} x "
+                    f"1/{classes} = {self.chance_factor * chance:.2f} counts "
+                    "as chance)"
+                )
+        if math.isfinite(loss) and loss >= self.stuck * self.start > 0:
+            found.append(
+                f"the training loss {loss:.3g} is still "
+                f"{loss / self.start:.0%} of its start {self.start:.3g}"
+            )
+        if not found:
+            return None
+        rose = max(self.epoch_losses, default=self.start)
+        if rose > 1.02 * self.start or self.peak > 1.5 * self.start:
+            worst = max(rose, self.peak)
+            advice = (
+                f"the loss rose to {worst / self.start:.2g} times its start "
+                "before it settled: the steps are too large; try a learning "
+                "rate 10 times smaller"
+            )
+        else:
+            advice = (
+                "the loss barely moved: the steps are too small or too few; "
+                "try a learning rate 10 times larger, or more epochs"
+            )
+        return f"{' and '.join(found)}; {advice}"
+
+    def on_train_end(self, logs=None):
+        self.learned_nothing = self.judge()
+
+
+def _minutes(seconds):
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} minutes"
+
 
 class _LiveRecord(keras.callbacks.Callback):
-    """Copy each epoch's numbers into the panel's current run; show progress."""
+    """Copy each epoch's numbers into the panel's current run; show progress,
+    within an epoch too, and announce a long run from its first batches."""
+
+    LONG = 60  # seconds: a run expected to take longer says so
+    EVERY = 2  # seconds between two progress messages
 
     def __init__(self, panel, epochs):
         super().__init__()
         self.panel, self.epochs, self.history = panel, epochs, {}
+        self.clock, self.batches, self.said = None, 0, 0.0
+        self.estimate = None  # seconds the whole run is expected to take
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.panel is None:
+            return
+        now = time.monotonic()
+        if self.clock is None:  # the first batch also builds and traces
+            self.clock, self.first = now, now
+            return
+        self.batches += 1
+        steps = (self.params or {}).get("steps") or 0
+        if not steps or now - self.said < self.EVERY or self.batches < 3:
+            return
+        self.said = now
+        per_batch = (now - self.clock) / self.batches
+        left = per_batch * (steps * (self.epochs - self.epoch) - batch - 1)
+        whole = (now - self.first) + left
+        self.estimate = self.estimate or whole
+        long = (
+            f"a long run, about {_minutes(self.estimate)} in all; "
+            "Kernel > Interrupt stops it and keeps the finished epochs. "
+            if self.estimate > self.LONG
+            else ""
+        )
+        self.panel.say(
+            f"Run {len(self.panel.runs)}: {long}epoch {self.epoch + 1} of "
+            f"{self.epochs}, batch {batch + 1} of {steps}, about "
+            f"{_minutes(left)} left ..."
+        )
 
     def on_epoch_end(self, epoch, logs=None):
         for key, value in (logs or {}).items():
@@ -229,7 +485,9 @@ class _LiveRecord(keras.callbacks.Callback):
 
 
 def guarded_fit(model, *data, epochs=1, callbacks=(), **fit_options):
-    """model.fit, quietly, with a DivergenceGuard; returns the run's record."""
+    """model.fit, quietly, with a DivergenceGuard; returns the run's record:
+    "history", "stopped" (why it diverged), "learned_nothing" (why it learned
+    nothing), "interrupted"."""
     guard, live = DivergenceGuard(), _LiveRecord(Panel.active, epochs)
     record = {"interrupted": False}
     try:
@@ -244,14 +502,19 @@ def guarded_fit(model, *data, epochs=1, callbacks=(), **fit_options):
         )
     except KeyboardInterrupt:  # the Interrupt button: keep finished epochs
         record["interrupted"] = True
-    record.update(history=live.history, stopped=guard.reason)
+    record.update(
+        history=live.history,
+        stopped=guard.reason,
+        learned_nothing=None if record["interrupted"] else guard.judge(),
+    )
     return record
 
 
 def plot_runs(runs, curves=("loss", "val_accuracy"), label=None, last=8):
     """One plot per curve for the last few runs: the newest bold, earlier ones
-    thin. A run the guard stopped is drawn dashed and does not set the axes,
-    so one diverged run cannot flatten the others into a line at zero."""
+    thin, the legend outside the plots. A run the guard stopped is drawn
+    dashed and does not set the axes, so one diverged run cannot flatten the
+    others into a line at zero."""
     titles = {
         "loss": "training loss",
         "val_loss": "validation loss",
@@ -279,7 +542,8 @@ def plot_runs(runs, curves=("loss", "val_accuracy"), label=None, last=8):
                 linewidth=2.5 if number == len(runs) else 1,
                 alpha=1 if number == len(runs) else 0.5,
                 label=f"#{number} {name}".strip()
-                + (" (stopped)" if run.get("stopped") else ""),
+                + (" (stopped)" if run.get("stopped") else "")
+                + (" (learned nothing)" if run.get("learned_nothing") else ""),
             )
         ax.set(title=titles.get(key, key), xlabel="epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -296,6 +560,23 @@ def plot_runs(runs, curves=("loss", "val_accuracy"), label=None, last=8):
     return fig
 
 
+def _sent_at():
+    """When the message being handled left the browser (the Jupyter message
+    header's date, on the browser's clock); None outside a kernel."""
+    try:
+        from IPython import get_ipython
+
+        parent = get_ipython().kernel.get_parent()
+        sent = parent["header"]["date"]
+    except (AttributeError, KeyError, TypeError):
+        return None
+    if isinstance(sent, str):
+        sent = datetime.datetime.fromisoformat(sent.replace("Z", "+00:00"))
+    if not isinstance(sent, datetime.datetime) or sent.tzinfo is None:
+        return None
+    return sent
+
+
 class Panel(widgets.VBox):
     """Controls in; a status line and a figure (or HTML) out; runs in .runs.
 
@@ -303,9 +584,16 @@ class Panel(widgets.VBox):
     "html" to show (without a figure, the curves of the runs: plot_runs, or
     draw(runs) if given), "message" (or "problem", shown as a warning) for the
     status line, and for training runs the record of guarded_fit ("history",
-    "stopped"). With a `button` the panel works when it is pressed; without
-    one, whenever a control changes (for cheap work only).
+    "stopped", "learned_nothing"). With a `button` the panel works when it is
+    pressed; without one, whenever a control changes (for cheap work only).
     panel.run(name=value) does the same from code.
+
+    What a learner can rely on: every outcome ends in the status line (a
+    refused value, a diverged run, a run that learned nothing, an interrupted
+    run, an error in the action: its type and message); one run at a time
+    (the button is disabled during a run, and clicks made during a run, which
+    the kernel can only handle after it, are dropped); "Clear runs" empties
+    the plot and the table; a slider's value can be typed in the box beside it.
     """
 
     active = None  # the panel whose action runs (guarded_fit reports to it)
@@ -340,24 +628,42 @@ class Panel(widgets.VBox):
             draw,
         )
         self.runs, self.current, self.message = [], None, ""
+        self.busy, self.ignored, self._free_after = False, 0, None
         self.status, self.plot, self.table = (
             widgets.HTML(),
             widgets.Output(),
             widgets.HTML(),
         )
+        self.typed = {
+            key: _TypedValue(control, self)
+            for key, control in controls.items()
+            if isinstance(control, _SLIDERS)
+        }
+
+        def shown(key):
+            if key not in self.typed:
+                return [controls[key]]
+            entry = self.typed[key]
+            return [controls[key], entry.box, entry.note]
+
         boxes = [
-            widgets.HBox([controls[key] for key in row])
+            widgets.HBox(
+                [part for key in row for part in shown(key)],
+                layout=widgets.Layout(flex_flow="row wrap"),
+            )
             for row in rows or [list(controls)]
         ]
         if button:
             self.button = widgets.Button(
                 description=button, button_style="primary", icon="play"
             )
-            self.button.on_click(lambda _: self.run())
-            boxes.append(self.button)
+            self.clear = widgets.Button(description="Clear runs", icon="trash")
+            self.button.on_click(self._clicked)
+            self.clear.on_click(self._clear_clicked)
+            boxes.append(widgets.HBox([self.button, self.clear]))
         else:
             for control in controls.values():
-                control.observe(lambda _: self.run(), names="value")
+                control.observe(lambda _: self._changed(), names="value")
         super().__init__([*boxes, self.status, self.plot, self.table])
         if not button:
             self.run()
@@ -375,10 +681,16 @@ class Panel(widgets.VBox):
         }
 
     def describe(self, settings):
+        def shown(value, joint=" and "):
+            if isinstance(value, float):
+                return f"{value:.3g}"
+            if isinstance(value, (tuple, list)):  # ("jax",) -> jax
+                return joint.join(shown(item) for item in value)
+            return f"{value}"
+
         return ", ".join(
-            f"{self.controls[key].description} {value:.3g}"
-            if isinstance(value, float)
-            else f"{self.controls[key].description} {value}"
+            f"{self.controls[key].description} "
+            + shown(value, " to " if key in self.typed else " and ")
             for key, value in settings.items()
         )
 
@@ -390,9 +702,58 @@ class Panel(widgets.VBox):
             f"<b style='{style}'>{sign}{html.escape(message)}</b>"
         )
 
-    def run(self, **overrides):
+    # -- what the learner's clicks and changes do --------------------------
+    def _stale(self):
+        """Was the message being handled sent while a run was going? The
+        kernel handles a click only after the run, so the time it was sent
+        is compared with when the panel became free again (on the same,
+        the browser's, clock)."""
+        sent = _sent_at()
+        return (
+            sent is not None
+            and self._free_after is not None
+            and sent < self._free_after
+        )
+
+    def _clicked(self, _=None):
+        if self.busy or self._stale():
+            self.ignored += 1
+            if self.ignored == 1:
+                self.say(
+                    f"{self.message} (A click made during the run was "
+                    "ignored: one run at a time.)",
+                    problem="⚠" in self.status.value,
+                )
+            return
+        self.run(raise_errors=False)
+
+    def _changed(self):
+        if not self.busy:
+            self.run(raise_errors=False)
+
+    def _clear_clicked(self, _=None):
+        if self.busy or self._stale():
+            return
+        self.runs.clear()
+        self.current = None
+        self.plot.outputs = ()
+        self.table.value = ""
+        self.say("Runs cleared: the next run is run 1.")
+
+    def _set_busy(self, busy):
+        self.busy = busy
+        if hasattr(self, "button"):
+            self.button.disabled = self.clear.disabled = busy
+            self.button.icon = "hourglass-half" if busy else "play"
+
+    def run(self, raise_errors=True, **overrides):
         """Check the settings, do the work, show it; return the run's record
-        (None when the settings were refused)."""
+        (None when the settings were refused or the action failed). From
+        code, an error in the action is shown and raised again; from a click,
+        only shown."""
+        if self.busy:  # a run from inside a run
+            self.say("Not run: a run is going; one run at a time.", True)
+            return None
         settings = self.settings(**overrides)
         try:
             for key, value in settings.items():
@@ -404,21 +765,55 @@ class Panel(widgets.VBox):
             verb = "run" if hasattr(self, "button") else "redrawn"
             self.say(f"Not {verb}: {problem}.{kept}", problem=True)
             return None
+        except Exception as error:  # a check that fails in another way
+            self._failed("checking the settings", error, self.check)
+            if raise_errors:
+                raise
+            return None
         self.current = {"settings": settings, "history": {}}
         self.runs.append(self.current)
         if hasattr(self, "button"):
             self.say(f"Run {len(self.runs)}: {self.describe(settings)} ...")
+        sent, clock = _sent_at(), time.monotonic()
         Panel.active = self
+        self._set_busy(True)
         try:
             self.current.update(self.action(**settings) or {})
-        except BaseException:
-            self.runs.pop()  # a run that raised is not a run to compare with
-            raise
+            self.report(self.current)
+            self.redraw()
+        except Exception as error:
+            self.runs.pop()  # a run that failed is not a run to compare with
+            self._failed(f"run {len(self.runs) + 1}", error, self.action)
+            if raise_errors:
+                raise
+            return None
+        except KeyboardInterrupt:
+            self.runs.pop()
+            self.say(
+                f"Run {len(self.runs) + 1} interrupted before it had a "
+                "result; nothing kept. The panel is ready."
+            )
+            if raise_errors:
+                raise
+            return None
         finally:
             Panel.active = None
-        self.report(self.current)
-        self.redraw()
+            self._set_busy(False)
+            if sent is not None:  # when the panel was free again, that clock
+                self._free_after = sent + datetime.timedelta(
+                    seconds=time.monotonic() - clock
+                )
+            self.ignored = 0
         return self.current
+
+    def _failed(self, what, error, function):
+        where = getattr(function, "__name__", "the panel's function")
+        self.say(
+            f"{what.capitalize()} failed in {where}: "
+            f"{type(error).__name__}: {error}. Nothing was kept; the panel "
+            "is ready for another try.",
+            problem=True,
+        )
 
     def report(self, run):
         epochs = len(run["history"].get("loss", []))
@@ -431,7 +826,13 @@ class Panel(widgets.VBox):
         elif run.get("interrupted"):
             self.say(
                 f"Run {len(self.runs)} interrupted after "
-                f"{plural(epochs, 'epoch')}."
+                f"{plural(epochs, 'epoch')}. The panel is ready."
+            )
+        elif run.get("learned_nothing"):
+            self.say(
+                f"Run {len(self.runs)} learned nothing in "
+                f"{plural(epochs, 'epoch')}: {run['learned_nothing']}.",
+                problem=True,
             )
         elif run.get("problem"):
             self.say(run["problem"], problem=True)

@@ -2,9 +2,10 @@
 the setup module (bookkit/setup_cell.py), as the chapters run their two cells.
 
 What a learner relies on: every out-of-range value is refused in plain words before
-any work starts, and a run whose loss turns NaN, infinite, or explodes is stopped and
-explained, for every optimizer a panel may offer, at the largest learning rate a panel
-allows. The chapters' panels are checked (test_notebook_hygiene.py) to train through
+any work starts (typed ones too, at the control); a run whose loss turns NaN, infinite,
+or explodes is stopped and explained, for every optimizer a panel may offer, at the
+largest learning rate a panel allows; a run that learned nothing is said to have learned
+nothing, never "done"; an error ends in the status line; one run at a time. The chapters' panels are checked (test_notebook_hygiene.py) to train through
 the toolkit's guarded_fit, so these checks cover them.
 """
 import math
@@ -35,15 +36,16 @@ def fashion(kit):
     return (flat[:2_000], labels[:2_000]), (flat[50_000:51_000], labels[50_000:51_000])
 
 
-def training_panel(kit, fashion):
+def training_panel(kit, fashion, widths=(64,)):
     keras = kit["keras"]
     (x, y), validation = fashion
 
     def train(optimizer, learning_rate, epochs, batch_size):
         keras.utils.set_random_seed(42)
-        model = keras.Sequential([keras.Input((784,)),
-                                  keras.layers.Dense(64, activation="relu"),
-                                  keras.layers.Dense(10)])
+        model = keras.Sequential([keras.Input((784,))]
+                                 + [keras.layers.Dense(width, activation="relu")
+                                    for width in widths]
+                                 + [keras.layers.Dense(10)])
         model.compile(optimizer=kit["OPTIMIZERS"][optimizer](learning_rate),
                       loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                       metrics=["accuracy"])
@@ -251,3 +253,198 @@ def test_the_plot_shows_the_last_runs_with_the_legend_outside(kit):
         assert anchor.x0 >= 1.0, "the legend stands outside the axes"
     finally:
         kit["plt"].close(figure)
+
+
+# --- no false success -----------------------------------------------------------------
+
+@pytest.mark.parametrize("widths, settings, advice", [
+    # chapter 3's MLP (256-128-64-32), SGD with momentum 0.9 at 0.3: the loss rises a
+    # little, then sits at 2.3 = ln 10, validation accuracy 0.10 (issue #24)
+    ((256, 128, 64, 32), dict(optimizer="sgd (momentum 0.9)", learning_rate=0.3,
+                              batch_size=64), "try a learning rate 10 times smaller"),
+    # chapter 10's tutorial MLP at width 32, SGD at 1: the loss peaks at over twice its
+    # start, far below the 10x divergence rule, and settles at chance (issue #24)
+    ((32,), dict(optimizer="sgd", learning_rate=1.0, batch_size=128),
+     "try a learning rate 10 times smaller"),
+    # a step so small that nothing moves in 3 epochs
+    ((64,), dict(optimizer="sgd", learning_rate=1e-5, batch_size=128),
+     "try a learning rate 10 times larger"),
+])
+def test_a_run_that_learned_nothing_is_never_called_done(kit, fashion, widths, settings,
+                                                         advice):
+    panel = training_panel(kit, fashion, widths)
+    run = panel.run(epochs=3, **settings)
+    assert not run["stopped"], "the 10x rule is not what catches these runs"
+    assert run["history"]["val_accuracy"][-1] < 0.15
+    assert run["learned_nothing"]
+    assert panel.message.startswith("Run 1 learned nothing in 3 epochs: validation "
+                                    "accuracy 0.")
+    assert "is chance level for 10 classes" in panel.message
+    assert advice in panel.message and "done" not in panel.message
+    assert "color:#b00" in panel.status.value
+
+
+# --- errors in plain view, one run at a time ----------------------------------------
+
+def button_panel(kit, action, **controls):
+    controls = controls or {"n": kit["int_slider"]("n", 1, 3, 1)}
+    return kit["Panel"]("Demo", controls, action, button="Go")
+
+
+def test_an_error_from_a_click_ends_in_the_status_line_and_the_panel_stays_usable(kit):
+    calls = []
+
+    def flaky(n):
+        calls.append(n)
+        if len(calls) == 1:
+            raise RuntimeError("the training folder is gone")
+        return {"message": "fine"}
+
+    panel = button_panel(kit, flaky)
+    panel._clicked()  # as a click: nothing raised into the kernel's log
+    assert panel.message == ("Run 1 failed in flaky: RuntimeError: the training folder "
+                             "is gone. Nothing was kept; the panel is ready for another "
+                             "try.")
+    assert "color:#b00" in panel.status.value and panel.runs == []
+    assert not panel.button.disabled and not panel.busy
+    panel._clicked()
+    assert panel.message == "fine" and len(panel.runs) == 1
+
+
+def test_interrupt_outside_fit_leaves_the_panel_ready(kit):
+    def interrupted(n):
+        raise KeyboardInterrupt
+
+    panel = button_panel(kit, interrupted)
+    panel._clicked()
+    assert panel.message.startswith("Run 1 interrupted") and "ready" in panel.message
+    assert not panel.button.disabled and panel.runs == []
+
+
+def test_clicks_made_during_a_run_are_dropped(kit, monkeypatch):
+    """The kernel handles a click only after the run it arrived during; its header
+    date (when the browser sent it) tells such a click from a later one."""
+    import datetime
+    import time
+
+    start = datetime.datetime(2026, 12, 7, 12, 0, tzinfo=datetime.timezone.utc)
+    sent = {"at": start}
+    monkeypatch.setitem(kit, "_sent_at", lambda: sent["at"])
+    calls = []
+
+    def slow(n):
+        assert panel.button.disabled  # while it runs, the button cannot start another
+        calls.append(n)
+        time.sleep(0.3)
+        return {"message": f"run {len(calls)} done"}
+
+    panel = button_panel(kit, slow)
+    panel._clicked()  # the first click of a double click
+    sent["at"] = start + datetime.timedelta(seconds=0.1)  # the second, during the run
+    panel._clicked()
+    assert len(calls) == 1 and len(panel.runs) == 1
+    assert panel.message == ("run 1 done (A click made during the run was ignored: "
+                             "one run at a time.)")
+    sent["at"] = start + datetime.timedelta(seconds=5)  # a click after the run
+    panel._clicked()
+    assert len(calls) == 2 and panel.message == "run 2 done"
+    assert panel.run(n=2) is not None  # from code: always runs
+
+
+def test_a_run_inside_a_run_is_refused(kit):
+    def nested(n):
+        assert panel.run(n=1) is None
+        return {"message": panel.message}
+
+    panel = button_panel(kit, nested)
+    run = panel.run()
+    assert run["message"] == "Not run: a run is going; one run at a time."
+
+
+def test_clear_runs_empties_the_plot_and_the_table(kit, fashion):
+    panel = training_panel(kit, fashion)
+    panel.run(epochs=1)
+    assert len(panel.plot.outputs) == 1
+    panel._clear_clicked()
+    assert panel.runs == [] and panel.plot.outputs == () and panel.table.value == ""
+    assert panel.message == "Runs cleared: the next run is run 1."
+    panel.run(epochs=1)
+    assert panel.message.startswith("Run 1 done")
+
+
+def test_a_long_run_says_so_from_its_first_batches(kit, monkeypatch):
+    keras = kit["keras"]
+    monkeypatch.setattr(kit["_LiveRecord"], "LONG", 0.5)  # "long": over half a second
+    monkeypatch.setattr(kit["_LiveRecord"], "EVERY", 0.0)
+    said = []
+
+    class Slow(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            import time
+            time.sleep(0.02)
+
+    def train(n):
+        keras.utils.set_random_seed(1)
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse")
+        x = np.ones((400, 3), "float32")
+        return kit["guarded_fit"](model, x, x[:, :1], epochs=2, batch_size=10,
+                                  callbacks=[Slow()])
+
+    panel = button_panel(kit, train)
+    original = panel.say
+    monkeypatch.setattr(panel, "say", lambda m, problem=False: (said.append(m),
+                                                                original(m, problem)))
+    panel.run()
+    within = [m for m in said if "batch" in m]
+    assert within and "epoch 1 of 2, batch " in within[0]
+    assert "a long run, about" in within[0] and "Kernel > Interrupt stops it" in within[0]
+    assert said.index(within[0]) < min(i for i, m in enumerate(said) if "loss" in m)
+
+
+# --- typed values ----------------------------------------------------------------------
+
+def test_a_typed_value_is_refused_or_corrected_at_the_control(kit):
+    controls = {"epochs": kit["int_slider"]("epochs", 1, 20, 3),
+                "learning_rate": kit["log_slider"]("learning rate", 1e-5, 10.0, 1e-3),
+                "x_range": kit["range_slider"]("x range", -10.0, 10.0, (-5.0, 5.0), 0.5)}
+    panel = button_panel(kit, lambda **_: {"message": "ran"}, **controls)
+    for key, span in [("epochs", "1 to 20"), ("learning_rate", "1e-05 to 10"),
+                      ("x_range", "-10 to 10")]:
+        assert controls[key].readout is False  # its own readout would clamp silently
+        assert span in panel.typed[key].note.value  # the range is on show
+    epochs = panel.typed["epochs"]
+    for typed, said in [("99", "Not set: epochs = 99 is outside the allowed range 1 to 20."
+                         " The epochs stays 3."),
+                        ("2.5", "Not set: epochs must be a whole number, not 2.5. The "
+                         "epochs stays 3."),
+                        ("-3", "Not set: epochs = -3 is outside the allowed range 1 to 20."
+                         " The epochs stays 3."),
+                        ("ten", "Not set: epochs: type a number, e.g. 3. The epochs stays "
+                         "3.")]:
+        epochs.box.value = typed
+        assert panel.message == said and controls["epochs"].value == 3
+        assert epochs.box.value == "3" and "⚠ 1 to 20 only" in epochs.note.value
+    epochs.box.value = "7"
+    assert controls["epochs"].value == 7 and "⚠" not in epochs.note.value
+    rate = panel.typed["learning_rate"]
+    rate.box.value = "100"
+    assert panel.message.startswith("Not set: learning rate = 100 is outside the allowed "
+                                    "range 1e-05 to 10.")
+    rate.box.value = "0.003"  # between two steps of the slider
+    assert controls["learning_rate"].value == pytest.approx(10 ** -2.5, rel=1e-2)
+    assert panel.message == "learning rate: 0.003 set to 0.0032, the nearest step."
+    panel.typed["x_range"].box.value = "-2 to 3"
+    assert controls["x_range"].value == (-2.0, 3.0)
+    controls["epochs"].value = 5  # moving the slider updates the box
+    assert epochs.box.value == "5"
+
+
+def test_a_run_is_described_in_words_not_python_values(kit):
+    controls = {"backends": kit["multi_choice"]("back ends", ["tensorflow", "jax"], ["jax"]),
+                "x_range": kit["range_slider"]("x range", -10.0, 10.0, (-5.0, 5.0), 0.5),
+                "epochs": kit["int_slider"]("epochs", 1, 10, 5)}
+    panel = button_panel(kit, lambda **_: None, **controls)
+    assert panel.describe(panel.settings()) == "back ends jax, x range -5 to 5, epochs 5"
+    panel.run(backends=("tensorflow", "jax"))
+    assert panel.message == ""  # the action said nothing, and nothing was trained

@@ -12,23 +12,32 @@ here, so the numbers in the book always belong to the code the book shows. Part 
 cells must define them exactly as the study does, and part 3's copies
 (chapters/10c_hyperparameter_explorer.ipynb) must too (tests/test_benchmark.py compares them).
 
-1. Input pipelines, six of them, measured two ways, each alternating with the others so that
-   all meet the same machine load:
+1. Input pipelines, seven of them, measured two ways, each alternating with the others so
+   that all meet the same machine load:
    - alone: images per second over whole passes of the 60,000 training images, each pass
      one `Dataset.reduce` (no model, no per-step Python loop of `fit`): a ceiling; the best
      of --repeats passes;
    - training: seconds per epoch of the chapter's recommended CNN (float32, as the chapter
-     trains it) fed by the pipeline; the median of --rounds epochs, each of a new model
-     whose train function was traced on a few steps first (fresh_model says why), so the
-     clock holds no tracing. The median, because on the shared build machine an epoch
-     sometimes took twice as long as the same epoch a minute later; every round is kept in
-     the JSON ("all_rounds") and the table shows their range.
-   The per-image pipeline yields flat images and one-hot labels (TF 2.0 style, for an MLP);
-   one reshape/argmax per batch adapts it to the CNN, in both measurements. "fit on NumPy
-   arrays" is what `fit(x, y, batch_size=128, shuffle=True)` builds: Keras's ArrayDataAdapter
-   (a private class, used here only to measure it alone).
+     trains it) fed by the pipeline, in --rounds rounds, each round one epoch of every
+     pipeline, each epoch on a new model whose train function was traced on a few steps
+     first (fresh_model says why), so the clock holds no tracing. Every round is kept in
+     the JSON ("all_rounds"); the chapter's table (its recipe cells) reads them.
+   The shared build machine has half-speed episodes: for a minute or so an epoch takes
+   about twice as long as the same epoch before and after, whatever is measured. The
+   table therefore reports each variant's best round (an episode can only add time, so it
+   cannot move the best), marks rounds at least SLOW times a variant's best as slowed,
+   and compares variants round by round, leaving slowed rounds out: a difference counts
+   as measured only when every remaining round agrees on its direction.
+   The per-image pipelines yield flat images and one-hot labels (TF 2.0 style, for an
+   MLP); one reshape/argmax per batch adapts them to the CNN, in both measurements. One maps
+   image by image, the other maps with num_parallel_calls=AUTOTUNE, as TensorFlow's data
+   performance guide recommends for per-element work. "fit on NumPy arrays" is what
+   `fit(x, y, batch_size=128, shuffle=True)` builds: Keras's ArrayDataAdapter (a private
+   class, used here only to measure it alone).
 2. The recommended CNN's speed-ups: seconds per epoch with float32 or mixed_bfloat16, and
-   steps_per_execution 1 or 16, fed by the book's pipeline, alternating, median of --rounds.
+   steps_per_execution 1 or 16, fed by the book's pipeline, alternating, --rounds rounds.
+   The mixed_bfloat16 rows run only where a bfloat16 convolution runs (the chapter's
+   bfloat16_runs); elsewhere they are recorded as not run.
 3. Time to accuracy: TensorFlow's tutorial MLP (fit on the arrays, batch 32, 10 epochs, the
    tutorial's settings) sets the budget, its training time (the first epoch's tracing
    included, for both sides); the recipe (RECIPE below) trains
@@ -36,7 +45,10 @@ cells must define them exactly as the study does, and part 3's copies
    one epoch each, test accuracy measured after each epoch outside the clock. The target
    counts as met only if the median over the seeds of the best test accuracy reached within
    the budget is at least 0.92. mixed_bfloat16 only where the CPU computes bfloat16 natively
-   (cpu_has_bfloat16); elsewhere the recipe is the same in float32.
+   and oneDNN may use it (cpu_has_bfloat16); elsewhere the recipe is the same in float32.
+
+The load average of the machine is recorded before and after the run ("load_average"):
+record when it is low (`uptime`), as other work on the machine slows every variant.
 
 Data come from keras.datasets.fashion_mnist.load_data() (Keras's cache, $KERAS_HOME, or a
 download). Timings vary from run to run and machine to machine; nothing in the tests depends on them.
@@ -50,7 +62,6 @@ import os
 import platform
 import pprint
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -138,17 +149,44 @@ def machine_description():
     return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}"
 
 
-def cpu_has_bfloat16():
-    """True when the CPU computes in bfloat16 natively (Linux: AVX512-BF16 or AMX-BF16).
+# oneDNN's names (ONEDNN_MAX_CPU_ISA) for the instruction sets that compute bfloat16
+# natively; any other limit (AVX2, AVX512_CORE, SSE41, ...) excludes them.
+BFLOAT16_ISAS = {"ALL", "DEFAULT", "AVX512_CORE_BF16", "AVX512_CORE_FP16",
+                 "AVX512_CORE_AMX", "AVX512_CORE_AMX_FP16", "AVX10_1_512",
+                 "AVX10_1_512_AMX", "AVX10_1_512_AMX_FP16", "AVX10_2_512",
+                 "AVX10_2_512_AMX_2"}
 
-    Elsewhere TensorFlow still runs mixed_bfloat16 on a CPU, but emulated and slower than
-    float32, so the recipe falls back to float32 there.
-    """
+
+def cpu_flags():
     try:
-        flags = Path("/proc/cpuinfo").read_text().split()
+        return set(Path("/proc/cpuinfo").read_text().split())
     except OSError:
+        return set()
+
+
+def onednn_may_use_bfloat16(environ=os.environ):
+    """False when the environment keeps TensorFlow's oneDNN kernels from native bfloat16:
+    oneDNN turned off (TF_ENABLE_ONEDNN_OPTS=0) or limited below AVX512-BF16
+    (ONEDNN_MAX_CPU_ISA=AVX2, as on a laptop CPU)."""
+    if environ.get("TF_ENABLE_ONEDNN_OPTS", "").strip().lower() in {"0", "false"}:
         return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
+    limit = environ.get("ONEDNN_MAX_CPU_ISA", "").strip().upper()
+    return not limit or limit in BFLOAT16_ISAS
+
+
+def cpu_has_bfloat16(recipes=None):
+    """True when the CPU computes in bfloat16 natively (Linux: AVX512-BF16 or AMX-BF16)
+    and oneDNN may use it; with the chapter's recipes, also when a bfloat16 convolution
+    really runs (its bfloat16_runs).
+
+    Elsewhere mixed_bfloat16 either fails (oneDNN limited to AVX2 or SSE4.1: "could not
+    create a primitive descriptor for the convolution forward propagation primitive") or
+    runs emulated, slower than float32, so the recipe falls back to float32 there.
+    """
+    native = bool(cpu_flags() & {"avx512_bf16", "amx_bf16"}) and onednn_may_use_bfloat16()
+    if native and recipes is not None:
+        return recipes["bfloat16_runs"]()
+    return native
 
 
 def pipeline_inputs(recipes, images, labels, batch_size=128, seed=0):
@@ -157,11 +195,16 @@ def pipeline_inputs(recipes, images, labels, batch_size=128, seed=0):
     from keras.src.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
 
     floats = recipes["to_float"](images, labels)[0].numpy()
-    per_image = recipes["per_image_dataset"](images, labels, batch_size=batch_size).map(
-        lambda x, y: (tf.reshape(x, (-1, 28, 28, 1)), tf.argmax(y, axis=-1))  # for the CNN
-    )
+
+    def for_the_cnn(dataset):  # flat images, one-hot labels -> what the CNN takes
+        return dataset.map(
+            lambda x, y: (tf.reshape(x, (-1, 28, 28, 1)), tf.argmax(y, axis=-1)))
+
+    per_image = recipes["per_image_dataset"]
     datasets = {
-        "per_image": per_image,
+        "per_image": for_the_cnn(per_image(images, labels, batch_size=batch_size)),
+        "per_image_parallel": for_the_cnn(per_image(
+            images, labels, batch_size=batch_size, num_parallel_calls=tf.data.AUTOTUNE)),
         "book": recipes["make_dataset"](images, labels, batch_size, shuffle=True, seed=seed),
         "scale_per_batch": recipes["scale_per_batch"](images, labels, batch_size, seed),
         "no_prefetch": recipes["without_prefetch"](images, labels, batch_size, seed),
@@ -181,9 +224,9 @@ def pipeline_inputs(recipes, images, labels, batch_size=128, seed=0):
 def fresh_model(recipes, warm_up, **settings):
     """A new recommended CNN from the same seed, its train function traced on a few steps.
 
-    Every round gets a new model: on the build machine one model instance sometimes ran all
-    its epochs at about half speed (5.1 s where others took 3.6 s, in every round), so
-    reusing one model per variant would have measured that instance, not the variant.
+    Every round gets a new model: on the build machine one model instance once ran all its
+    epochs at about half speed (5.1 s where others took 3.6 s, in every round), so reusing
+    one model per variant could measure that instance, not the variant.
     """
     import keras
 
@@ -203,7 +246,7 @@ def warm_up_arguments(fit_arguments, steps=10):
 
 
 def measure_pipelines(recipes, inputs, repeats, rounds):
-    """Images per second alone (best of `repeats`) and seconds per CNN epoch (median of
+    """Images per second alone (best of `repeats`) and seconds per CNN epoch (every one of
     `rounds`), the pipelines alternating in both."""
     images_per_second = recipes["images_per_second"]  # the chapter's own measurement
     for dataset, _ in inputs.values():  # warm-up: tracing of the mapped functions
@@ -225,8 +268,7 @@ def measure_pipelines(recipes, inputs, repeats, rounds):
               {key: f"{v[-1]:.1f} s" for key, v in epochs.items()})
     return {
         key: {"images_per_second": round(max(rates[key])),
-              "seconds_per_epoch": round(statistics.median(epochs[key]), 2),
-              "all_rounds": [round(seconds, 1) for seconds in epochs[key]]}
+              "all_rounds": [round(seconds, 2) for seconds in epochs[key]]}
         for key in inputs
     }
 
@@ -241,19 +283,24 @@ MODEL_SETTINGS = {  # the study's names -> build_fast_cnn's arguments
 
 
 def measure_model_speed(recipes, images, labels, rounds):
-    """Seconds per epoch of the recommended CNN in each setting, alternating; the median."""
+    """Seconds per epoch of the recommended CNN in each setting, alternating, every round.
+
+    The mixed_bfloat16 settings run only where a bfloat16 convolution runs at all."""
     dataset = recipes["make_dataset"](images, labels, batch_size=128, shuffle=True, seed=0)
-    seconds = {name: [] for name in MODEL_SETTINGS}
+    runs = recipes["bfloat16_runs"]()
+    settings_run = {name: settings for name, settings in MODEL_SETTINGS.items()
+                    if runs or settings["precision"] != "mixed_bfloat16"}
+    seconds = {name: [] for name in settings_run}
     for round_ in range(rounds):
-        for name, settings in MODEL_SETTINGS.items():
+        for name, settings in settings_run.items():
             model = fresh_model(recipes, {"x": dataset.take(32), "shuffle": False}, **settings)
             started = time.perf_counter()
             model.fit(dataset, epochs=1, verbose=0, shuffle=False)
             seconds[name].append(time.perf_counter() - started)
         print(f"   round {round_ + 1}:", {k: f"{v[-1]:.1f} s" for k, v in seconds.items()})
-    return {name: {"seconds_per_epoch": round(statistics.median(values), 2),
-                   "all_rounds": [round(value, 1) for value in values]}
-            for name, values in seconds.items()}
+    return {name: {"all_rounds": ([round(value, 2) for value in seconds[name]]
+                                  if name in seconds else None)}
+            for name in MODEL_SETTINGS}
 
 
 def training_clock(keras, x_test, y_test, label):
@@ -331,7 +378,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true",
                         help="2,000 images and 1 epoch: checks the code, measures nothing useful")
     parser.add_argument("--repeats", type=int, default=5, help="passes per pipeline, alone")
-    parser.add_argument("--rounds", type=int, default=5, help="epochs per pipeline or setting")
+    parser.add_argument("--rounds", type=int, default=7, help="epochs per pipeline or setting")
     parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the JSON")
     parser.add_argument("--record", action="store_true",
                         help="also write the numbers into the study's results cell")
@@ -355,7 +402,9 @@ def main(argv=None):
     keras.utils.set_random_seed(42)
     data = recipes["load_fashion_mnist"]()
     (train_images, train_labels), (test_images, test_labels) = data
-    recipe = dict(RECIPE, precision="mixed_bfloat16" if cpu_has_bfloat16() else "float32")
+    native_bfloat16 = cpu_has_bfloat16(recipes)
+    recipe = dict(RECIPE, precision="mixed_bfloat16" if native_bfloat16 else "float32")
+    load_before = os.getloadavg()
     tutorial_epochs = 10
     if args.quick:
         data = ((train_images[:2000], train_labels[:2000]), (test_images[:500], test_labels[:500]))
@@ -377,17 +426,19 @@ def main(argv=None):
         "software": f"TensorFlow {tf.__version__}, Keras {keras.__version__}, "
                     f"Python {platform.python_version()}",
         "date": datetime.date.today().isoformat(),
-        "cpu_has_bfloat16": cpu_has_bfloat16(),
+        "cpu_has_bfloat16": native_bfloat16,
+        "load_average": {"before": [round(x, 2) for x in load_before],
+                         "after": [round(x, 2) for x in os.getloadavg()]},
         "target_accuracy": TARGET_ACCURACY,
         "pipelines": pipelines,
         "model_speed": model_speed,
         "recipe_settings": recipe_description(recipe),
         "time_to_accuracy": runs,
     }
+    args.output.parent.mkdir(parents=True, exist_ok=True)  # first: keep the run
+    args.output.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     print()
     print(recipes["speed_table"](results))
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     print(f"\nwrote {args.output}")
     if args.record:
         record_in_chapter(results)

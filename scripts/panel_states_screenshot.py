@@ -309,6 +309,7 @@ class Browser:
             env=env)  # HOME and XDG folders in the temporary folder: Chromium writes there too
         self.page = None
         self.console: list[str] = []
+        self.on_new_page = None  # called with each new tab before it loads (panels_live.py)
 
     def open(self, notebook: str) -> None:
         """A new tab on the notebook (a path under the server's root), with a fresh kernel."""
@@ -319,6 +320,8 @@ class Browser:
         self.page.on("console", lambda message: self.console.append(
             f"{message.type}: {message.text}"[:300]) if message.type in ("error", "warning")
             else None)
+        if self.on_new_page is not None:
+            self.on_new_page(self.page)
         self.page.goto(f"{self.lab.url}/lab/tree/{self.notebook}?reset&token={self.lab.token}",
                        wait_until="domcontentloaded", timeout=120_000)
         self.page.wait_for_function(READY, arg=self.notebook, timeout=180_000, polling=500)
@@ -343,8 +346,12 @@ class Browser:
         """Press the right arrow on the panel's slider; report the slider and status line."""
         output = self.output()
         handle = output.locator(".noUi-handle, .widget-slider .ui-slider-handle").first
-        read = ("element => ({slider: (element.querySelector('.widget-readout') || {}).innerText"
-                ", status: (element.querySelector('.widget-html b') || {}).innerText})")
+        # the handle's own position (the toolkit hides the slider's readout, which clamps
+        # typed values without a word, and shows the value in a box the kernel fills)
+        read = ("element => { const handle = element.querySelector('.noUi-handle');"
+                " return {slider: handle && (handle.getAttribute('aria-valuenow')"
+                " || handle.getAttribute('aria-valuetext')),"
+                " status: (element.querySelector('.widget-html b') || {}).innerText}; }")
         before = output.evaluate(read)
         handle.focus()
         handle.press("ArrowRight")

@@ -46,7 +46,7 @@ tf.get_logger().setLevel("ERROR")  # ... and its Python-side INFO messages
 keras.utils.set_random_seed(42)  # seeds Python, NumPy and TensorFlow
 tf.config.experimental.enable_op_determinism()  # same seed, same results
 _gpus = tf.config.list_physical_devices("GPU")  # e.g. a Colab GPU runtime
-if _gpus:  # full float32 matmuls, no TF32: results match a CPU's to 1e-5
+if _gpus:  # TensorFlow's matmuls in full float32 (no TF32), as on a CPU
     tf.config.experimental.enable_tensor_float_32_execution(False)
 np.set_printoptions(precision=4, suppress=True)  # past 4 digits: round-off
 plt.rcParams.update(
@@ -57,6 +57,6 @@ print(
     f"backend: {keras.backend.backend()}"
 )
 if _gpus:  # determinism holds where the GPU has deterministic kernels
-    print("GPU: deterministic ops, TF32 off (float32 results match a CPU's); "
-          "an op with no deterministic GPU kernel raises UnimplementedError: "
-          "run that cell on a CPU runtime.")
+    print("GPU: deterministic ops, TensorFlow's TF32 off (full float32 "
+          "matmuls); an op with no deterministic GPU kernel raises "
+          "UnimplementedError: run that cell on a CPU runtime.")

@@ -67,7 +67,7 @@ def test_setup_cell_on_cpu_and_on_a_faked_gpu(tmp_path):
     # A GPU: the same version line first, then one plain line; TF32 off,
     # deterministic ops still on.
     assert len(gpu) == 2 and gpu[0] == cpu[0], gpu
-    assert gpu[1].startswith("GPU: deterministic ops, TF32 off")
+    assert gpu[1].startswith("GPU: deterministic ops, TensorFlow's TF32 off")
     assert "UnimplementedError" in gpu[1]
     assert marks["gpu"].endswith("tf32=False determinism=True")
 

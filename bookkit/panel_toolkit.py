@@ -232,7 +232,9 @@ def read_typed(control, text):
     except ValueError:
         numbers = []
     if len(numbers) != wanted or not all(map(math.isfinite, numbers)):
-        example = "-2 to 3" if wanted == 2 else _shown(control, control.value)
+        if wanted == 2:
+            raise ValueError(f"{label}: type two numbers, e.g. -2 to 3")
+        example = _shown(control, control.value)
         raise ValueError(f"{label}: type a number, e.g. {example}")
     for number in numbers:  # the range, and whole numbers where needed
         if wanted == 2:
@@ -249,6 +251,10 @@ def read_typed(control, text):
     )
     note = f"set to {_shown(control, value)}, the nearest step" if moved else ""
     return value, note
+
+
+def _first_up(text):
+    return text[:1].upper() + text[1:]
 
 
 class _TypedValue:
@@ -282,6 +288,7 @@ class _TypedValue:
 
     def moved(self, change):
         self.show(change["new"])
+        self.note.value = self._range()  # a refusal's note ends here
 
     def typed(self, change):
         if self.quiet:
@@ -294,7 +301,8 @@ class _TypedValue:
                 "</small>"
             )
             self.panel.say(
-                f"Not set: {problem}. The {self.control.description} stays "
+                f"Not set: {problem}. {_first_up(self.control.description)}"
+                " stays "
                 f"{_shown(self.control, self.control.value)}.",
                 problem=True,
             )
@@ -318,46 +326,56 @@ def plural(count, noun):
 
 
 class DivergenceGuard(keras.callbacks.Callback):
-    """Stop training that diverges; say when a run learned nothing.
+    """Stop training that diverges; say when a run learned nothing, or is
+    learning slowly.
 
     Diverged: the loss is NaN or infinite, or far past its start (growth
     times). keras.callbacks.TerminateOnNaN catches only the first; a loss that
     explodes to 1e10 and stays finite needs the second. The loss checked after
     each batch is the one fit reports, the epoch's running mean; the start is
-    the first batch's loss, computed with the initial weights, so it is a fair
-    yardstick for the run.
+    the first batch's loss, computed with the initial weights.
 
-    Learned nothing (checked when training ends, so the run is not stopped):
-    - the last epoch's training loss is still at least `stuck` (90%) of the
-      start: a model that learned anything in a whole epoch has cut its loss
-      by more than a tenth; or
-    - with 3 or more classes, the (validation) accuracy is at most 1.5 times
-      chance (1 / classes: 0.15 for 10 classes): guessing does as well.
-    A learning rate so large that the loss overshoots, rises above its start
-    and settles at the "predict the average" level is the usual cause (SGD
-    with momentum 0.9 at 0.3, say): the advice then is a smaller rate; a rate
-    so small that the loss barely moves is the other: a larger rate. The
-    growth rule never fires for either, so without these two a run that
-    learned nothing would be reported as done.
+    When training ends (the run is not stopped), like is compared with like:
+    the last epoch's mean loss with the first epoch's, or, after one epoch,
+    the epoch's mean with the mean of its first `opening` batches. Still at
+    least `stuck` (90%) of it: the loss barely moved. Then:
+    - accuracy logged (3 or more classes) and at most 1.5 times chance
+      (1 / classes): guessing does as well, the run learned nothing;
+    - accuracy logged and above that: the run is learning, slowly;
+    - no accuracy logged: the loss alone says the run learned nothing.
+    The advice depends on the loss's path. An epoch's mean loss more than
+    `rise` (5%) above its start (the first batch's loss, or the mean of the
+    first batches if lower), or a running mean above 1.5 times it, is past
+    the noise of single batches (about 1% at batch 128, 2.5% at batch 16, on
+    the chapters' MLPs): the steps are too
+    large (SGD with momentum 0.9 at 0.3 on chapter 3's MLP, say); otherwise
+    they are too small or too few. The growth rule never fires for these
+    runs, so without this check they would be reported as done.
     """
 
-    def __init__(self, growth=10.0, stuck=0.9, chance_factor=1.5):
+    def __init__(self, growth=10.0, stuck=0.9, chance_factor=1.5,
+                 opening=10, rise=1.05):
         super().__init__()
         self.growth, self.stuck, self.chance_factor = (
             growth,
             stuck,
             chance_factor,
         )
+        self.opening, self.rise = opening, rise
 
     def on_train_begin(self, logs=None):
         self.start, self.reason, self.peak = None, None, None
-        self.learned_nothing, self.logs, self.epoch_losses = None, {}, []
+        self.learned_nothing, self.learning_slowly = None, None
+        self.logs, self.epoch_losses, self.first_batches = {}, [], None
 
     def on_train_batch_end(self, batch, logs=None):
         loss = float((logs or {}).get("loss", 0.0))
         if self.start is None:
             self.start = loss
-        self.peak = loss if self.peak is None else max(self.peak, loss)
+        if not self.epoch_losses and batch < self.opening:
+            self.first_batches = loss  # the mean of the batches so far
+        if batch >= min(2, self.opening - 1):  # a mean of a few batches
+            self.peak = loss if self.peak is None else max(self.peak, loss)
         if not math.isfinite(loss):
             self.reason = f"the loss became {loss}"
         elif loss > self.growth * max(self.start, 1e-3):
@@ -378,47 +396,70 @@ class DivergenceGuard(keras.callbacks.Callback):
         except (AttributeError, IndexError, TypeError, ValueError):
             return 0
 
-    def judge(self):
-        """Why the finished run learned nothing (None if it learned)."""
-        if self.reason or self.start is None or "loss" not in self.logs:
-            return None
-        found, loss = [], self.logs["loss"]
-        key = "val_accuracy" if "val_accuracy" in self.logs else "accuracy"
-        classes = self._classes()
-        if key in self.logs and classes >= 3:
-            chance = 1 / classes
-            if self.logs[key] <= self.chance_factor * chance:
-                name = key.replace("val_", "validation ")
-                found.append(
-                    f"{name} {self.logs[key]:.3f} is chance level for "
-                    f"{classes} classes (at most {self.chance_factor:g} x "
-                    f"1/{classes} = {self.chance_factor * chance:.2f} counts "
-                    "as chance)"
-                )
-        if math.isfinite(loss) and loss >= self.stuck * self.start > 0:
-            found.append(
-                f"the training loss {loss:.3g} is still "
-                f"{loss / self.start:.0%} of its start {self.start:.3g}"
+    def verdict(self):
+        """(kind, why): kind None (learned), "nothing" or "slowly"."""
+        if self.reason or self.first_batches is None or "loss" not in self.logs:
+            return None, None
+        losses, opening = self.epoch_losses, self.first_batches
+        if len(losses) >= 2:
+            before, after = losses[0], losses[-1]
+            moved = (
+                f"the training loss of the last epoch is still "
+                f"{after / before:.0%} of the first epoch's"
             )
-        if not found:
-            return None
-        rose = max(self.epoch_losses, default=self.start)
-        if rose > 1.02 * self.start or self.peak > 1.5 * self.start:
-            worst = max(rose, self.peak)
+        else:
+            before, after = opening, losses[-1]
+            moved = (
+                f"the epoch's mean training loss is still {after / before:.0%}"
+                f" of its first batches'"
+            )
+        stuck = math.isfinite(after) and after >= self.stuck * before > 0
+        key = "val_accuracy" if "val_accuracy" in self.logs else "accuracy"
+        classes, accuracy = self._classes(), self.logs.get(key)
+        name = key.replace("val_", "validation ")
+        at_chance = learning = False
+        if accuracy is not None and classes >= 3:
+            at_chance = accuracy <= self.chance_factor / classes
+            learning = not at_chance
+        if at_chance:
+            kind = "nothing"
+            found = [
+                f"{name} {accuracy:.3f} is no better than guessing "
+                f"(1 in {classes})"
+            ] + ([moved] if stuck else [])
+        elif stuck and learning:
+            kind = "slowly"
+            found = [f"{moved}, {name} {accuracy:.3f}"]
+        elif stuck:
+            kind, found = "nothing", [moved]
+        else:
+            return None, None
+        base = min(self.start, opening)  # the lower, if the loss rose early
+        worst = max([*losses, self.peak or base])
+        if max(losses) > self.rise * base or worst > 1.5 * base:
             advice = (
-                f"the loss rose to {worst / self.start:.2g} times its start "
+                f"the loss rose to {worst / base:.2g} times its start "
                 "before it settled: the steps are too large; try a learning "
                 "rate 10 times smaller"
             )
+        elif kind == "slowly":
+            advice = "try a larger learning rate or more epochs"
         else:
             advice = (
                 "the loss barely moved: the steps are too small or too few; "
                 "try a learning rate 10 times larger, or more epochs"
             )
-        return f"{' and '.join(found)}; {advice}"
+        return kind, f"{' and '.join(found)}; {advice}"
+
+    def judge(self):
+        """Why the finished run learned nothing (None if it learned)."""
+        kind, why = self.verdict()
+        return why if kind == "nothing" else None
 
     def on_train_end(self, logs=None):
-        self.learned_nothing = self.judge()
+        kind, why = self.verdict()
+        self.learned_nothing = why if kind == "nothing" else None
+        self.learning_slowly = why if kind == "slowly" else None
 
 
 def _minutes(seconds):
@@ -461,7 +502,8 @@ class _LiveRecord(keras.callbacks.Callback):
         self.estimate = self.estimate or whole
         long = (
             f"a long run, about {_minutes(self.estimate)} in all; "
-            "Kernel > Interrupt stops it and keeps the finished epochs. "
+            "Kernel > Restart stops it, losing the run and every variable "
+            "(run the cells again after it). "
             if self.estimate > self.LONG
             else ""
         )
@@ -487,7 +529,7 @@ class _LiveRecord(keras.callbacks.Callback):
 def guarded_fit(model, *data, epochs=1, callbacks=(), **fit_options):
     """model.fit, quietly, with a DivergenceGuard; returns the run's record:
     "history", "stopped" (why it diverged), "learned_nothing" (why it learned
-    nothing), "interrupted"."""
+    nothing), "learning_slowly" (why it seems slow), "interrupted"."""
     guard, live = DivergenceGuard(), _LiveRecord(Panel.active, epochs)
     record = {"interrupted": False}
     try:
@@ -500,12 +542,14 @@ def guarded_fit(model, *data, epochs=1, callbacks=(), **fit_options):
             verbose=0,
             **fit_options,
         )
-    except KeyboardInterrupt:  # the Interrupt button: keep finished epochs
+    except KeyboardInterrupt:  # Interrupt, in a run from code: keep epochs
         record["interrupted"] = True
+    kind, why = (None, None) if record["interrupted"] else guard.verdict()
     record.update(
         history=live.history,
         stopped=guard.reason,
-        learned_nothing=None if record["interrupted"] else guard.judge(),
+        learned_nothing=why if kind == "nothing" else None,
+        learning_slowly=why if kind == "slowly" else None,
     )
     return record
 
@@ -543,7 +587,8 @@ def plot_runs(runs, curves=("loss", "val_accuracy"), label=None, last=8):
                 alpha=1 if number == len(runs) else 0.5,
                 label=f"#{number} {name}".strip()
                 + (" (stopped)" if run.get("stopped") else "")
-                + (" (learned nothing)" if run.get("learned_nothing") else ""),
+                + (" (learned nothing)" if run.get("learned_nothing") else "")
+                + (" (slow)" if run.get("learning_slowly") else ""),
             )
         ax.set(title=titles.get(key, key), xlabel="epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -807,11 +852,9 @@ class Panel(widgets.VBox):
         return self.current
 
     def _failed(self, what, error, function):
-        where = getattr(function, "__name__", "the panel's function")
         self.say(
-            f"{what.capitalize()} failed in {where}: "
-            f"{type(error).__name__}: {error}. Nothing was kept; the panel "
-            "is ready for another try.",
+            f"{_first_up(what)} failed: {type(error).__name__}: {error}. "
+            "Nothing was kept; the panel is ready for another try.",
             problem=True,
         )
 
@@ -833,6 +876,11 @@ class Panel(widgets.VBox):
                 f"Run {len(self.runs)} learned nothing in "
                 f"{plural(epochs, 'epoch')}: {run['learned_nothing']}.",
                 problem=True,
+            )
+        elif run.get("learning_slowly"):
+            self.say(
+                f"Run {len(self.runs)} done, but learning slowly: after "
+                f"{plural(epochs, 'epoch')} {run['learning_slowly']}."
             )
         elif run.get("problem"):
             self.say(run["problem"], problem=True)

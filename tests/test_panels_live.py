@@ -1,8 +1,9 @@
 """The chapters' panels driven in a real JupyterLab, in Chromium (scripts/panels_live.py):
-after Run All, settings changed and run, a rapid double click, a run that learns
-nothing, a diverging run, a typed out-of-range value and an Interrupt each end in a
-clear status line and a ready panel, with no second run queued and no error shown only
-in JupyterLab's log. Needs Chromium and the package index (for JupyterLab's own venv);
+after Run All, settings changed and run, a rapid double click, a click sent during a
+run, a run that learns nothing, a diverging run, a typed out-of-range value and an
+Interrupt each end in a clear status line and a ready panel, with no second run queued,
+each dropped click reported, every run called done above chance, and no error shown
+only in JupyterLab's log. Needs Chromium and the package index (for JupyterLab's own venv);
 skipped without Chromium unless BOOK_REQUIRE_BROWSER=1 (as in CI). About 5 minutes on
 a 2-core machine."""
 import json
@@ -54,3 +55,18 @@ def test_panels_driven_in_jupyterlab_end_in_a_clear_status_and_a_ready_panel():
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["failures"] == 0 and set(summary["chapters"]) == set(panels_live.DEFAULT)
+
+
+def test_every_run_called_done_must_be_above_chance():
+    steps = panels_live.Steps("demo")
+    steps.done_above_chance("Run 3 done: validation accuracy 0.812 after 3 epochs.")
+    steps.done_above_chance("Run 4 done, but learning slowly: after 2 epochs the training "
+                            "loss of the last epoch is still 93% of the first epoch's, "
+                            "validation accuracy 0.346; try a larger learning rate or "
+                            "more epochs.")
+    steps.done_above_chance("⚠ Run 5 learned nothing in 3 epochs: validation accuracy "
+                            "0.102 is no better than guessing (1 in 10); ...")
+    assert steps.failures == []
+    steps.done_above_chance("Run 6 done: validation accuracy 0.102 after 3 epochs.")
+    steps.done_above_chance("Run 7 done: loss 2.30 after 3 epochs.")  # no accuracy shown
+    assert len(steps.failures) == 2

@@ -16,5 +16,7 @@ def load_pretrained(builder, **kwargs):
             f"What went wrong: {type(error).__name__}: {error}\n"
             "What to do: connect to the internet and run this cell again. "
             "If a download was\n"
-            "interrupted, delete the half-written file in that folder first."
+            "interrupted, delete the half-written file in that folder first.\n"
+            "No access to Google's storage? See 'Getting the files by other means'\n"
+            "in How to use this book (how_to_use.md; 如何使用本书)."
         ) from None

@@ -35,7 +35,9 @@ import tensorboard_server  # noqa: E402
 IMAGE = REPO / "images" / "tensorboard-dashboard.jpg"
 CHAPTER = REPO / "chapters" / "08_tensorboard.ipynb"
 MARKER = "tensorboard_screenshot"
-DATA_URI = re.compile(r"\(data:image/jpeg;base64,[A-Za-z0-9+/=]*\)")
+# An HTML <img> rather than ![...](...): the picture travels inside the notebook (Colab
+# shows it too), and translation catalogs skip raw HTML instead of holding 125 kB of base64.
+DATA_URI = re.compile(r'src="data:image/jpeg;base64,[A-Za-z0-9+/=]*"')
 
 
 def train_runs(logdir: str, quick: bool) -> None:
@@ -108,9 +110,10 @@ def stamp(image: Path, chapter: Path) -> None:
     cells = [cell for cell in notebook.cells if cell.metadata.get(MARKER)]
     if len(cells) != 1 or not DATA_URI.search(cells[0].source):
         raise SystemExit(f"{chapter.name} needs one markdown cell with metadata "
-                         f'"{MARKER}": true holding ![...](data:image/jpeg;base64,)')
+                         f'"{MARKER}": true holding <img src="data:image/jpeg;base64,...">')
     encoded = base64.b64encode(image.read_bytes()).decode()
-    cells[0].source = DATA_URI.sub(f"(data:image/jpeg;base64,{encoded})", cells[0].source)
+    cells[0].source = DATA_URI.sub(f'src="data:image/jpeg;base64,{encoded}"',
+                                  cells[0].source)
     nbformat.write(notebook, chapter)
 
 

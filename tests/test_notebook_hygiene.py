@@ -230,7 +230,7 @@ def test_chapter_8_shows_the_committed_tensorboard_picture():
     notebook = load(REPO / "chapters" / "08_tensorboard.ipynb")
     marked = [cell for cell in notebook["cells"] if cell["metadata"].get("tensorboard_screenshot")]
     assert len(marked) == 1, "chapter 8 needs one cell marked tensorboard_screenshot"
-    found = re.search(r"\(data:image/jpeg;base64,([A-Za-z0-9+/=]+)\)", source(marked[0]))
+    found = re.search(r'src="data:image/jpeg;base64,([A-Za-z0-9+/=]+)"', source(marked[0]))
     assert found, "the marked cell shows no picture: run scripts/tensorboard_screenshot.py"
     assert base64.b64decode(found.group(1)) == picture.read_bytes(), (
         "the picture in chapter 8 is not images/tensorboard-dashboard.jpg: "

@@ -1,0 +1,283 @@
+#!/usr/bin/env python3
+"""The Chinese edition: catalogs, checks, and the Chinese notebooks.
+
+One source, two languages. The English notebooks and pages are the only source; Sphinx's
+gettext builder extracts their prose (markdown cells, never code or outputs) into one
+catalog per page, locales/zh_CN/LC_MESSAGES/<page>.po, which the team translates.
+
+    i18n.py extract      update the catalogs from the English sources (new and changed
+                         paragraphs appear untranslated or fuzzy; removed ones go)
+    i18n.py check        fail on an untranslated or fuzzy message, on markup (code spans,
+                         roles, math, footnotes, link targets) that a translation changed,
+                         or on catalogs out of step with the English sources
+    i18n.py notebooks    write the Chinese notebooks zh_CN/chapters/*.ipynb from the
+                         catalogs (--check: fail if that would change any file)
+    i18n.py jieba-dict   write the glossary's Chinese terms into the search dictionary
+                         (--check: fail if that would change it)
+    i18n.py toc          write the Chinese table of contents (captions from the catalog)
+
+See README.md, "The Chinese edition", for an author's workflow.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import polib
+
+ROOT = Path(__file__).resolve().parent.parent
+LANG = "zh_CN"
+PO_DIR = ROOT / "locales" / LANG / "LC_MESSAGES"
+NOTEBOOK_DIR = ROOT / LANG  # zh_CN/chapters/<name>.ipynb, same names as the English ones
+JIEBA_DICT = ROOT / "locales" / LANG / "jieba_dict.txt"
+ZH_TOC = ROOT / "locales" / LANG / "_toc.yml"
+GLOSSARY = ROOT / "glossary.md"
+REPO_PATH = "keras-course-book/keras-course-book"
+
+# Markup a translation must keep exactly (as a multiset per message).
+CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+ROLE = re.compile(r"\{[\w:-]+\}")
+MATH = re.compile(r"(?<![\\$])\$(?!\$)(.+?)(?<!\\)\$")
+FOOTNOTE = re.compile(r"\[\^[^\]]+\]")
+LINK_TARGET = re.compile(r"\]\(([^)\s]+)")
+NOTEBOOK_URL = re.compile(
+    r"(github\.com/|githubusercontent\.com/|colab\.research\.google\.com/github/)"
+    + re.escape(REPO_PATH) + r"/(blob/|)main/chapters/")
+
+
+def localized_url(url: str) -> str:
+    """A link to an English notebook of this repository, pointed at its Chinese twin."""
+    return NOTEBOOK_URL.sub(lambda m: m.group(0)[: -len("chapters/")] + f"{LANG}/chapters/",
+                            url)
+
+
+def markup(text: str, localize: bool = False) -> list[str]:
+    items = ["code:" + m.group(0) for m in CODE_SPAN.finditer(text)]
+    no_code = CODE_SPAN.sub("", text)
+    items += ["role:" + m for m in ROLE.findall(text)]
+    items += ["math:" + m for m in MATH.findall(no_code)]
+    items += ["footnote:" + m for m in FOOTNOTE.findall(no_code)]
+    items += ["link:" + (localized_url(u) if localize else u)
+              for u in LINK_TARGET.findall(no_code)]
+    return sorted(items)
+
+
+def has_words(text: str) -> bool:
+    """Whether a message has English words to translate (beyond code, math and links)."""
+    rest = CODE_SPAN.sub("", text)
+    rest = MATH.sub("", rest)
+    rest = LINK_TARGET.sub("]", rest)
+    rest = re.sub(r"https?://\S+", "", rest)
+    return re.search(r"[A-Za-z]{2,}", rest) is not None
+
+
+def extract_pot(dest: Path) -> Path:
+    """Run Sphinx's gettext builder over the book; return the folder of .pot files."""
+    cmd = [sys.executable, "-c",
+           "import sys; from jupyter_book.cli.main import main; "
+           "sys.argv[0] = 'jupyter-book'; sys.exit(main())",
+           "build", str(ROOT), "--builder", "custom", "--custom-builder", "gettext",
+           "--path-output", str(dest), "-W", "--keep-going"]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit("gettext extraction failed:\n" + result.stdout[-3000:] + result.stderr[-3000:])
+    return dest / "_build" / "gettext"
+
+
+def chapter_launch_line(msgid: str) -> str | None:
+    """The translated 'Run in Colab · Download notebook · View source' line, if msgid is one."""
+    if not msgid.startswith("[Run in Colab]("):
+        return None
+    words = {"Run in Colab": "在 Colab 中运行", "Download notebook": "下载 notebook",
+             "View source": "查看源文件"}
+    out = msgid
+    for english, chinese in words.items():
+        out = out.replace(f"[{english}](", f"[{chinese}](")
+    return LINK_TARGET.sub(lambda m: "](" + localized_url(m.group(1)), out)
+
+
+def autofill(po: polib.POFile) -> int:
+    """Translate what needs no translator: messages without English words, launch lines."""
+    filled = 0
+    for entry in po:
+        if entry.obsolete or (entry.msgstr and "fuzzy" not in entry.flags):
+            continue
+        launch = chapter_launch_line(entry.msgid)
+        if launch is not None:
+            entry.msgstr = launch
+        elif not has_words(entry.msgid):
+            entry.msgstr = entry.msgid
+        else:
+            continue
+        if "fuzzy" in entry.flags:
+            entry.flags.remove("fuzzy")
+        entry.previous_msgid = None
+        filled += 1
+    return filled
+
+
+def cmd_extract(_args) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        pot_dir = extract_pot(Path(tmp))
+        subprocess.run([sys.executable, "-m", "sphinx_intl", "update",
+                        "-p", str(pot_dir), "-l", LANG, "-d", str(ROOT / "locales"),
+                        "-w", "-1", "--no-obsolete"], check=True, stdout=subprocess.DEVNULL)
+        expected = {p.relative_to(pot_dir).with_suffix(".po") for p in pot_dir.rglob("*.pot")}
+    for po_path in sorted(PO_DIR.rglob("*.po")):
+        if po_path.relative_to(PO_DIR) not in expected:
+            po_path.unlink()  # a page that left the book
+            print(f"removed {po_path.relative_to(ROOT)} (no such page)")
+            continue
+        po = polib.pofile(str(po_path), wrapwidth=-1)
+        po.metadata["Language"] = LANG
+        po.metadata["Project-Id-Version"] = "Keras 3 by Doing"
+        filled = autofill(po)
+        po.save()
+        todo = sum(1 for e in po if not e.obsolete and (not e.msgstr or "fuzzy" in e.flags))
+        if todo or filled:
+            print(f"{po_path.relative_to(ROOT)}: {todo} to translate"
+                  + (f" ({filled} filled automatically)" if filled else ""))
+    return 0
+
+
+def problems_in(po_path: Path) -> list[str]:
+    po = polib.pofile(str(po_path))
+    name = po_path.relative_to(ROOT)
+    out = []
+    for entry in po:
+        if entry.obsolete:
+            continue
+        where = f"{name}: {entry.msgid[:70]!r}"
+        if not entry.msgstr:
+            out.append(f"{where}: untranslated")
+        elif "fuzzy" in entry.flags:
+            out.append(f"{where}: fuzzy (the English changed; update the Chinese, "
+                       "then remove the fuzzy flag)")
+        elif markup(entry.msgid, localize=True) != markup(entry.msgstr):
+            want, got = markup(entry.msgid, localize=True), markup(entry.msgstr)
+            missing = [m for m in want if m not in got]
+            extra = [m for m in got if m not in want]
+            out.append(f"{where}: markup changed (missing {missing}, unexpected {extra})")
+    return out
+
+
+def out_of_step() -> list[str]:
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        pot_dir = extract_pot(Path(tmp))
+        pots = {p.relative_to(pot_dir).with_suffix(""): p for p in pot_dir.rglob("*.pot")}
+        pos = {p.relative_to(PO_DIR).with_suffix(""): p for p in PO_DIR.rglob("*.po")}
+        for page in sorted(set(pots) | set(pos)):
+            if page not in pos:
+                out.append(f"{page}: no catalog (run scripts/i18n.py extract)")
+                continue
+            if page not in pots:
+                out.append(f"{page}: catalog of a page that is not in the book")
+                continue
+            want = {e.msgid for e in polib.pofile(str(pots[page])) if e.msgid}
+            have = {e.msgid for e in polib.pofile(str(pos[page])) if not e.obsolete}
+            for msgid in sorted(want - have):
+                out.append(f"{page}: new English text not in the catalog: {msgid[:70]!r}")
+            for msgid in sorted(have - want):
+                out.append(f"{page}: catalog message no longer in the English: {msgid[:70]!r}")
+    return out
+
+
+def cmd_check(args) -> int:
+    files = [Path(f).resolve() for f in args.files] or sorted(PO_DIR.rglob("*.po"))
+    found = [p for f in files for p in problems_in(f)]
+    if not args.files:
+        found += [f"out of step: {p}" for p in out_of_step()]
+    for line in found:
+        print(line)
+    print(f"{len(found)} problem(s) in {len(files)} catalog(s)")
+    return 1 if found else 0
+
+
+def glossary_terms() -> list[str]:
+    terms = []
+    for line in GLOSSARY.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and re.search(r"[\u4e00-\u9fff]", cells[1] + cells[2]):
+            for cell in cells[1:3]:
+                terms += [t.strip() for t in re.split(r"[、/]", cell)
+                          if re.search(r"[\u4e00-\u9fff]", t)]
+    return sorted(set(terms))
+
+
+def write_or_check(path: Path, text: str, check: bool) -> bool:
+    """Write text to path; with check, only report whether it would change."""
+    old = path.read_text(encoding="utf-8") if path.exists() else None
+    if old == text:
+        return True
+    if check:
+        print(f"{path.relative_to(ROOT)} is stale: run scripts/i18n.py "
+              f"{'jieba-dict' if path == JIEBA_DICT else 'notebooks'}")
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path.relative_to(ROOT)}")
+    return True
+
+
+def cmd_jieba_dict(args) -> int:
+    # jieba's user dictionary: one word per line with a high frequency, so it is kept whole.
+    text = "".join(f"{term} 100000 n\n" for term in glossary_terms())
+    return 0 if write_or_check(JIEBA_DICT, text, args.check) else 1
+
+
+def cmd_toc(_args) -> int:
+    # sphinx-external-toc adds the part captions after Sphinx's locale transform, so the
+    # Chinese build reads a table of contents whose captions are already translated.
+    translations = {e.msgid: e.msgstr for e in polib.pofile(str(PO_DIR / "intro.po"))
+                    if e.msgstr and "fuzzy" not in e.flags}
+    lines = []
+    for line in (ROOT / "_toc.yml").read_text(encoding="utf-8").splitlines():
+        m = re.match(r"(\s*- caption: )(.*)$", line)
+        if m:
+            line = m.group(1) + translations.get(m.group(2), m.group(2))
+        lines.append(line)
+    ZH_TOC.write_text("# Written by scripts/i18n.py toc from _toc.yml; do not edit.\n"
+                      + "\n".join(lines) + "\n", encoding="utf-8")
+    return 0
+
+
+def cmd_notebooks(args) -> int:
+    from i18n_notebooks import translate_notebook  # noqa: PLC0415 (kept beside this file)
+    ok = True
+    for source in sorted((ROOT / "chapters").glob("*.ipynb")):
+        po_path = PO_DIR / "chapters" / (source.stem + ".po")
+        if not po_path.exists():
+            print(f"{po_path.relative_to(ROOT)} is missing: run scripts/i18n.py extract")
+            ok = False
+            continue
+        text = translate_notebook(source, po_path)
+        ok &= write_or_check(NOTEBOOK_DIR / "chapters" / source.name, text, args.check)
+    return 0 if ok else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("extract").set_defaults(func=cmd_extract)
+    check = sub.add_parser("check")
+    check.add_argument("files", nargs="*", help="only these .po files (no step check)")
+    check.set_defaults(func=cmd_check)
+    for name, func in [("notebooks", cmd_notebooks), ("jieba-dict", cmd_jieba_dict)]:
+        p = sub.add_parser(name)
+        p.add_argument("--check", action="store_true")
+        p.set_defaults(func=func)
+    sub.add_parser("toc").set_defaults(func=cmd_toc)
+    args = parser.parse_args()
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -12,9 +12,9 @@ catalog per page, locales/zh_CN/LC_MESSAGES/<page>.po, which the team translates
                          or on catalogs out of step with the English sources
     i18n.py notebooks    write the Chinese notebooks zh_CN/chapters/*.ipynb from the
                          catalogs (--check: fail if that would change any file)
-    i18n.py jieba-dict   write the glossary's Chinese terms into the search dictionary
-                         (--check: fail if that would change it)
-    i18n.py toc          write the Chinese table of contents (captions from the catalog)
+    i18n.py build-files DIR   write the Chinese build's _config.yml (title, language,
+                         search, fold hints), _toc.yml (captions from intro.po) and
+                         jieba dictionary (the glossary's Chinese terms) into DIR
 
 See README.md, "The Chinese edition", for an author's workflow.
 """
@@ -34,8 +34,6 @@ ROOT = Path(__file__).resolve().parent.parent
 LANG = "zh_CN"
 PO_DIR = ROOT / "locales" / LANG / "LC_MESSAGES"
 NOTEBOOK_DIR = ROOT / LANG  # zh_CN/chapters/<name>.ipynb, same names as the English ones
-JIEBA_DICT = ROOT / "locales" / LANG / "jieba_dict.txt"
-ZH_TOC = ROOT / "locales" / LANG / "_toc.yml"
 GLOSSARY = ROOT / "glossary.md"
 REPO_PATH = "keras-course-book/keras-course-book"
 
@@ -203,10 +201,12 @@ def glossary_terms() -> list[str]:
     terms = []
     for line in GLOSSARY.read_text(encoding="utf-8").splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) == 4 and re.search(r"[\u4e00-\u9fff]", cells[1] + cells[2]):
-            for cell in cells[1:3]:
-                terms += [t.strip() for t in re.split(r"[、/]", cell)
-                          if re.search(r"[\u4e00-\u9fff]", t)]
+        if len(cells) != 4 or cells[1] == "中文":  # not a term, or the header row
+            continue
+        for cell in cells[1:3]:
+            # jieba's dictionary format is "word frequency tag": no spaces in a word.
+            terms += [t.strip() for t in re.split(r"[、/]", cell)
+                      if re.search(r"[\u4e00-\u9fff]", t) and " " not in t.strip()]
     return sorted(set(terms))
 
 
@@ -216,8 +216,7 @@ def write_or_check(path: Path, text: str, check: bool) -> bool:
     if old == text:
         return True
     if check:
-        print(f"{path.relative_to(ROOT)} is stale: run scripts/i18n.py "
-              f"{'jieba-dict' if path == JIEBA_DICT else 'notebooks'}")
+        print(f"{path.relative_to(ROOT)} is stale: run scripts/i18n.py notebooks")
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
@@ -225,13 +224,12 @@ def write_or_check(path: Path, text: str, check: bool) -> bool:
     return True
 
 
-def cmd_jieba_dict(args) -> int:
-    # jieba's user dictionary: one word per line with a high frequency, so it is kept whole.
-    text = "".join(f"{term} 100000 n\n" for term in glossary_terms())
-    return 0 if write_or_check(JIEBA_DICT, text, args.check) else 1
+def jieba_dictionary() -> str:
+    # One word per line with a high frequency, so that jieba keeps each term whole.
+    return "".join(f"{term} 100000 n\n" for term in glossary_terms())
 
 
-def cmd_toc(_args) -> int:
+def chinese_toc() -> str:
     # sphinx-external-toc adds the part captions after Sphinx's locale transform, so the
     # Chinese build reads a table of contents whose captions are already translated.
     translations = {e.msgid: e.msgstr for e in polib.pofile(str(PO_DIR / "intro.po"))
@@ -242,8 +240,48 @@ def cmd_toc(_args) -> int:
         if m:
             line = m.group(1) + translations.get(m.group(2), m.group(2))
         lines.append(line)
-    ZH_TOC.write_text("# Written by scripts/i18n.py toc from _toc.yml; do not edit.\n"
-                      + "\n".join(lines) + "\n", encoding="utf-8")
+    return "\n".join(lines) + "\n"
+
+
+def merged(base: dict, extra: dict) -> dict:
+    out = dict(base)
+    for key, value in extra.items():
+        out[key] = (merged(out.get(key) or {}, value) if isinstance(value, dict)
+                    else value)
+    return out
+
+
+def chinese_config(dictionary: Path) -> str:
+    """The English _config.yml plus what the catalogs cannot translate."""
+    import yaml  # noqa: PLC0415
+
+    base = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    # Jupyter Book finds local extensions relative to the configuration file.
+    extensions = base["sphinx"].get("local_extensions", {})
+    for name, folder in extensions.items():
+        extensions[name] = str((ROOT / folder).resolve()) + "/"
+    extra = {
+        "title": "Keras 3 实战",
+        "sphinx": {"config": {
+            "language": LANG,
+            # Sphinx segments Chinese for search with jieba; glossary terms stay whole.
+            "html_search_options": {"dict": str(dictionary.resolve())},
+            "togglebutton_hint": "点击显示",
+            "togglebutton_hint_hide": "点击隐藏",
+        }},
+    }
+    return yaml.safe_dump(merged(base, extra), allow_unicode=True, sort_keys=False)
+
+
+def cmd_build_files(args) -> int:
+    """Write the Chinese build's _config.yml, _toc.yml and search dictionary."""
+    out = Path(args.folder)
+    out.mkdir(parents=True, exist_ok=True)
+    note = "# Written by scripts/i18n.py build-files; do not edit.\n"
+    (out / "jieba_dict.txt").write_text(jieba_dictionary(), encoding="utf-8")
+    (out / "_toc.yml").write_text(note + chinese_toc(), encoding="utf-8")
+    (out / "_config.yml").write_text(note + chinese_config(out / "jieba_dict.txt"),
+                                     encoding="utf-8")
     return 0
 
 
@@ -269,11 +307,12 @@ def main() -> int:
     check = sub.add_parser("check")
     check.add_argument("files", nargs="*", help="only these .po files (no step check)")
     check.set_defaults(func=cmd_check)
-    for name, func in [("notebooks", cmd_notebooks), ("jieba-dict", cmd_jieba_dict)]:
-        p = sub.add_parser(name)
-        p.add_argument("--check", action="store_true")
-        p.set_defaults(func=func)
-    sub.add_parser("toc").set_defaults(func=cmd_toc)
+    notebooks = sub.add_parser("notebooks")
+    notebooks.add_argument("--check", action="store_true")
+    notebooks.set_defaults(func=cmd_notebooks)
+    files = sub.add_parser("build-files")
+    files.add_argument("folder")
+    files.set_defaults(func=cmd_build_files)
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     return args.func(args)

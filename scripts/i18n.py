@@ -39,7 +39,6 @@ REPO_PATH = "keras-course-book/keras-course-book"
 
 # Markup a translation must keep exactly (as a multiset per message).
 CODE_SPAN = re.compile(r"(`+)(.+?)\1")
-ROLE = re.compile(r"\{[\w:-]+\}")
 MATH = re.compile(r"(?<![\\$])\$(?!\$)(.+?)(?<!\\)\$")
 FOOTNOTE = re.compile(r"\[\^[^\]]+\]")
 LINK_TARGET = re.compile(r"\]\(([^)\s]+)")
@@ -54,15 +53,35 @@ def localized_url(url: str) -> str:
                             url)
 
 
+ROLE_SPAN = re.compile(r"\{([\w:-]+)\}`([^`]*)`")
+TITLED_TARGET = re.compile(r"^(.*?)\s*<([^<>]+)>$", re.S)
+
+
+def role_item(match: re.Match) -> str:
+    """A role and its target; an explicit title (`Title <target>`) may be translated."""
+    name, content = match.groups()
+    titled = TITLED_TARGET.match(content)
+    return f"role:{{{name}}}" + (f"<{titled.group(2)}>" if titled else content)
+
+
 def markup(text: str, localize: bool = False) -> list[str]:
-    items = ["code:" + m.group(0) for m in CODE_SPAN.finditer(text)]
+    items = [role_item(m) for m in ROLE_SPAN.finditer(text)]
+    text = ROLE_SPAN.sub("", text)
+    items += ["code:" + m.group(0) for m in CODE_SPAN.finditer(text)]
     no_code = CODE_SPAN.sub("", text)
-    items += ["role:" + m for m in ROLE.findall(text)]
     items += ["math:" + m for m in MATH.findall(no_code)]
     items += ["footnote:" + m for m in FOOTNOTE.findall(no_code)]
     items += ["link:" + (localized_url(u) if localize else u)
               for u in LINK_TARGET.findall(no_code)]
     return sorted(items)
+
+
+def emphasis(text: str) -> tuple[int, int]:
+    """How many bold and italic spans text renders to (as MyST's parser reads it)."""
+    from i18n_notebooks import _PARSER  # noqa: PLC0415
+
+    html = _PARSER.renderInline(text)
+    return html.count("<strong>"), html.count("<em>")
 
 
 def has_words(text: str) -> bool:
@@ -145,7 +164,7 @@ def cmd_extract(_args) -> int:
 
 def problems_in(po_path: Path) -> list[str]:
     po = polib.pofile(str(po_path))
-    name = po_path.relative_to(ROOT)
+    name = po_path.relative_to(ROOT) if po_path.is_relative_to(ROOT) else po_path
     out = []
     for entry in po:
         if entry.obsolete:
@@ -161,6 +180,11 @@ def problems_in(po_path: Path) -> list[str]:
             missing = [m for m in want if m not in got]
             extra = [m for m in got if m not in want]
             out.append(f"{where}: markup changed (missing {missing}, unexpected {extra})")
+        elif emphasis(entry.msgid) != emphasis(entry.msgstr):
+            out.append(f"{where}: bold/italic renders differently ({emphasis(entry.msgid)} "
+                       f"in English, {emphasis(entry.msgstr)} here): CommonMark does not "
+                       "close ** after punctuation followed by a Chinese character; put "
+                       "the punctuation outside: **练习 1**：...")
     return out
 
 

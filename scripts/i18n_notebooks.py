@@ -43,7 +43,8 @@ class Translator:
         if key in self.table:
             self.used.add(key)
             return self.table[key]
-        if re.search(r"[A-Za-z]{2,}", key):
+        prose = re.sub(r"(`+).+?\1|\]\([^)]*\)|https?://\S+", "", key)
+        if re.search(r"[A-Za-z]{2,}", prose):  # English words, not just code or links
             self.missed.append(key)
         return None
 

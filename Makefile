@@ -24,7 +24,7 @@ NEXT_VENV   ?= .venv-next
 NEXT_STAMP  := $(NEXT_VENV)/.installed
 NOTEBOOKS_OR_ALL = $(if $(NOTEBOOKS),$(NOTEBOOKS),chapters)
 
-.PHONY: setup book test test-colab test-next execute clean
+.PHONY: setup book test test-colab test-next execute clean catalogs zh-notebooks
 
 setup: $(STAMP)
 
@@ -83,3 +83,12 @@ execute: setup
 
 clean:
 	rm -rf _build _site_assets
+
+# The Chinese edition (README, "The Chinese edition"): update the catalogs from the English
+# sources; after translating, check them and write the Chinese notebooks.
+catalogs: setup
+	$(BIN)/python scripts/i18n.py extract
+
+zh-notebooks: setup
+	$(BIN)/python scripts/i18n.py check
+	$(BIN)/python scripts/i18n.py notebooks

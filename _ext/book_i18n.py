@@ -12,10 +12,9 @@
 """
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
-
-import re
 
 import sphinx.transforms.i18n
 from docutils import nodes

@@ -134,6 +134,24 @@ def execute(path: Path, timeout: int) -> float:
     return elapsed
 
 
+def write_chinese_twin(path: Path) -> None:
+    """Give the Chinese notebook (zh_CN/chapters) the code and outputs just made."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    import i18n  # noqa: PLC0415
+    from i18n_notebooks import translate_notebook  # noqa: PLC0415
+
+    catalog = i18n.PO_DIR / "chapters" / (path.stem + ".po")
+    if path.parent != REPO / "chapters" or not catalog.exists():
+        return
+    try:
+        text = translate_notebook(path, catalog)
+    except ValueError as error:  # the English prose changed since the catalog
+        print(f"  Chinese notebook not updated: {error}\n  run `make catalogs`, "
+              "translate, then `make zh-notebooks` (README, 'The Chinese edition')")
+        return
+    (REPO / i18n.LANG / "chapters" / path.name).write_text(text, encoding="utf-8")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: chapters/*.ipynb")
@@ -152,6 +170,7 @@ def main() -> int:
             shown = path.resolve().relative_to(REPO) if REPO in path.resolve().parents else path
             print(f"executing {shown} ...", flush=True)
             print(f"  done in {execute(path.resolve(), args.timeout):.0f} s", flush=True)
+            write_chinese_twin(path.resolve())
     return 0
 
 

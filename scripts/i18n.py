@@ -21,7 +21,6 @@ See README.md, "The Chinese edition", for an author's workflow.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import subprocess
 import sys

@@ -14,9 +14,9 @@ import re
 from pathlib import Path
 
 import polib
+from markdown_it.renderer import RendererHTML
 from myst_parser.config.main import MdParserConfig
 from myst_parser.parsers.mdit import create_md_parser
-from markdown_it.renderer import RendererHTML
 
 # The book's markdown extensions (_config.yml, parse.myst_enable_extensions).
 EXTENSIONS = {"colon_fence", "dollarmath", "deflist"}
@@ -156,12 +156,10 @@ def translate_notebook(notebook_path: Path, po_path: Path) -> str:
         new = translator.cell(source)
         if new != source:
             cell["source"] = new.splitlines(keepends=True)
-    metadata = notebook.setdefault("metadata", {})
-    metadata["language_info_book"] = metadata.get("language_info_book", None)
-    metadata.pop("language_info_book")
     unused = sorted(set(translator.table) - translator.used
                     - {k for k, v in translator.table.items() if k == v})
     if unused:
         raise ValueError(f"{notebook_path.name}: {len(unused)} message(s) not found in "
                          f"its cells, e.g. {unused[0][:80]!r}")
-    return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+    # As nbformat.write formats it, so both notebooks read alike in a diff.
+    return json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n"

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 
+import polib
 import pytest
 
 from notebooks import CHAPTERS, REPO, load
@@ -140,15 +141,27 @@ def wait_until_drawn(page, page_name):
     return expected_widgets
 
 
+ZH = "zh_CN"  # the Chinese edition: _build/html/zh_CN, catalogs in locales/zh_CN
+
+
+def chinese_title(page):
+    """The page's title as the Chinese catalog translates it."""
+    catalog = polib.pofile(str(REPO / "locales" / ZH / "LC_MESSAGES" / f"{page}.po"))
+    return catalog.find(notebook_title(page)).msgstr
+
+
+@pytest.mark.parametrize("language", ["en", ZH])
 @pytest.mark.parametrize("page_name", PAGES)
-def test_page_renders_completely(browser, site_url, page_name):
-    visit = Visit(browser, f"{site_url}/{page_name}.html")
+def test_page_renders_completely(browser, site_url, page_name, language):
+    prefix = "" if language == "en" else f"{ZH}/"
+    visit = Visit(browser, f"{site_url}/{prefix}{page_name}.html")
     page = visit.page
     try:
         expected_widgets = wait_until_drawn(page, page_name)
 
         shown = plain(page.locator("h1").first.inner_text().strip())
-        assert shown.endswith(plain(notebook_title(page_name))), shown
+        title = notebook_title(page_name) if language == "en" else chinese_title(page_name)
+        assert shown.endswith(plain(title)), shown
         toc_links = page.locator("nav.bd-docs-nav a.reference.internal")
         assert toc_links.count() >= len(CHAPTERS), "the table of contents lists every chapter"
 
@@ -174,8 +187,52 @@ def test_page_renders_completely(browser, site_url, page_name):
             first.locator("summary").click()
             assert first.locator(".cell_input").is_visible(), "a solution opens on click"
 
-        page.screenshot(path=str(SHOTS / f"{page_name.replace('/', '__')}.png"), full_page=True)
+        shot = f"{prefix.replace('/', '__')}{page_name.replace('/', '__')}.png"
+        page.screenshot(path=str(SHOTS / shot), full_page=True)
         assert not visit.problems, "\n".join(visit.problems)
+    finally:
+        visit.close()
+
+
+@pytest.mark.parametrize("page_name", ["intro", "chapters/03_compile_fit", "glossary"])
+def test_language_switch_lands_on_the_same_page(browser, site_url, page_name):
+    visit = Visit(browser, f"{site_url}/{page_name}.html")
+    page = visit.page
+    try:
+        page.locator(".btn-language-switch").first.click()
+        page.wait_for_url(f"{site_url}/{ZH}/{page_name}.html")
+        assert page.locator("html").get_attribute("lang") == "zh-CN"
+        page.locator(".btn-language-switch").first.click()
+        page.wait_for_url(f"{site_url}/{page_name}.html")
+        assert not visit.problems, "\n".join(visit.problems)
+    finally:
+        visit.close()
+
+
+@pytest.mark.parametrize("word, page_name", [
+    ("回调", "chapters/09_callbacks"),        # a word in running text
+    ("学习率调度", "chapters/09_callbacks"),  # a glossary term: jieba keeps it whole
+    ("网络容器", "glossary"),                 # an older name, found on the glossary
+])
+def test_chinese_search_finds_chinese_words(browser, site_url, word, page_name):
+    visit = Visit(browser, f"{site_url}/{ZH}/search.html?q={word}")
+    try:
+        visit.page.wait_for_selector("#search-results li", timeout=30_000)
+        hits = visit.page.eval_on_selector_all("#search-results li a", "links => links.map(a => a.href)")
+        assert any(f"/{ZH}/{page_name}.html" in hit for hit in hits), hits
+        assert not visit.problems, "\n".join(visit.problems)
+    finally:
+        visit.close()
+
+
+def test_chinese_pages_launch_and_download_the_chinese_notebook(browser, site_url):
+    visit = Visit(browser, f"{site_url}/{ZH}/chapters/01_layers.html")
+    try:
+        hrefs = visit.page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
+        colab = [h for h in hrefs if "colab.research.google.com" in h]
+        assert colab and all(f"/main/{ZH}/chapters/01_layers.ipynb" in h for h in colab), colab
+        served = visit.page.request.get(f"{site_url}/{ZH}/_sources/chapters/01_layers.ipynb")
+        assert served.body() == (REPO / ZH / "chapters" / "01_layers.ipynb").read_bytes()
     finally:
         visit.close()
 

@@ -153,6 +153,9 @@ def cmd_extract(_args) -> int:
         po.metadata["Language"] = LANG
         po.metadata["Project-Id-Version"] = "Keras 3 by Doing"
         filled = autofill(po)
+        for entry in po:  # Babel guesses "python-format" from a "%"; prose is not a format
+            if "python-format" in entry.flags:
+                entry.flags.remove("python-format")
         po.save()
         todo = sum(1 for e in po if not e.obsolete and (not e.msgstr or "fuzzy" in e.flags))
         if todo or filled:

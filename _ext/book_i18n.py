@@ -1,15 +1,20 @@
-"""The book in two languages (English, and Chinese from locales/zh_CN; see scripts/i18n.py).
+"""The book in two languages: English, and Chinese from locales/zh_CN.
 
-1. Prose nested in directives becomes translatable, footnotes included. Sphinx extracts and translates only
-   text nodes that know their source file; MyST parses a directive's body (a table inside
-   a dropdown, say) into nodes without one. A transform gives those nodes the source and
-   line of their nearest ancestor that has them, before Sphinx's locale transform runs.
-2. Every page gets a language switcher in its header that goes to the same page in the
-   other language (the Chinese site lives in zh_CN/ inside the English one).
-3. On Chinese pages, the fold bars say 显示/隐藏, and *Run in Colab*, the repository
-   links and *Download .ipynb* open the Chinese notebook (zh_CN/chapters/<name>.ipynb,
-   written by `scripts/i18n.py notebooks` from the same catalogs).
+See scripts/i18n.py.
+1. Prose nested in directives becomes translatable, footnotes included.
+   Sphinx extracts and translates only text nodes that know their source
+   file; MyST parses a directive's body (a table inside a dropdown, say) into
+   nodes without one. A transform gives those nodes the source and line of
+   their nearest ancestor that has them, before Sphinx's locale transform.
+2. Every page gets a language switcher in its header that goes to the same
+   page in the other language (the Chinese site is in zh_CN/ inside the
+   English one).
+3. On Chinese pages, the fold bars say 显示/隐藏, and *Run in Colab*, the
+   repository links and *Download .ipynb* open the Chinese notebook
+   (zh_CN/chapters/<name>.ipynb, written by `scripts/i18n.py notebooks` from
+   the same catalogs).
 """
+
 from __future__ import annotations
 
 import re
@@ -21,8 +26,10 @@ from docutils import nodes
 from sphinx.transforms import SphinxTransform
 
 CHINESE = "zh_CN"
-FOLD_WORDS = {'"code_prompt_show": "Show ': '"code_prompt_show": "显示 ',
-              '"code_prompt_hide": "Hide ': '"code_prompt_hide": "隐藏 '}
+FOLD_WORDS = {
+    '"code_prompt_show": "Show ': '"code_prompt_show": "显示 ',
+    '"code_prompt_hide": "Hide ': '"code_prompt_hide": "隐藏 ',
+}
 
 
 class FillMissingSources(SphinxTransform):
@@ -44,18 +51,22 @@ _publish_msgstr = sphinx.transforms.i18n.publish_msgstr
 FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
 
 
-def publish_msgstr_with_footnotes(app, source, source_path, source_line, config,
-                                  settings):
+def publish_msgstr_with_footnotes(
+    app, source, source_path, source_line, config, settings
+):
     """Parse a translated message with stand-in definitions of its footnotes.
 
-    Sphinx parses each translation alone; MyST reads `[^name]` as a footnote reference
-    only when the definition is in the same text, so without this every footnote of a
-    translated paragraph would turn into plain text. Only the paragraph is kept.
+    Sphinx parses each translation alone; MyST reads `[^name]` as a footnote
+    reference only when the definition is in the same text, so without this
+    every footnote of a translated paragraph would turn into plain text. Only
+    the paragraph is kept.
     """
     labels = dict.fromkeys(FOOTNOTE_REF.findall(re.sub(r"`[^`]*`", "", source)))
     if labels and not str(source_path).endswith(".rst"):
         source += "\n\n" + "\n\n".join(f"[^{label}]: ." for label in labels)
-    return _publish_msgstr(app, source, source_path, source_line, config, settings)
+    return _publish_msgstr(
+        app, source, source_path, source_line, config, settings
+    )
 
 
 def is_chinese(app) -> bool:
@@ -74,13 +85,19 @@ def point_to_chinese_notebooks(buttons):
             point_to_chinese_notebooks(button["buttons"])
         url = button.get("url", "")
         if "/main/chapters/" in url:  # Colab and the repository's pages
-            button["url"] = url.replace("/main/chapters/", f"/main/{CHINESE}/chapters/")
+            button["url"] = url.replace(
+                "/main/chapters/", f"/main/{CHINESE}/chapters/"
+            )
 
 
 def add_language_switch(app, pagename, templatename, context, doctree):
     up = "../" * pagename.count("/")
     if is_chinese(app):
-        target, text, tip = f"{up}../{pagename}.html", "English", "English edition"
+        target, text, tip = (
+            f"{up}../{pagename}.html",
+            "English",
+            "English edition",
+        )
     else:
         target, text, tip = f"{up}{CHINESE}/{pagename}.html", "中文", "中文版"
     buttons = context.get("header_buttons")
@@ -88,19 +105,26 @@ def add_language_switch(app, pagename, templatename, context, doctree):
         return
     if is_chinese(app):
         point_to_chinese_notebooks(buttons)
-    buttons.insert(0, {
-        "type": "javascript",
-        "javascript": f"window.location.href='{target}'",
-        "tooltip": tip,
-        "icon": "fas fa-language",
-        "text": text,
-        "label": "language-switch",
-    })
+    buttons.insert(
+        0,
+        {
+            "type": "javascript",
+            "javascript": f"window.location.href='{target}'",
+            "tooltip": tip,
+            "icon": "fas fa-language",
+            "text": text,
+            "label": "language-switch",
+        },
+    )
 
 
 def copy_chinese_notebooks(app, exception):
     """Download .ipynb on a Chinese page gives the Chinese notebook."""
-    if exception is not None or not is_chinese(app) or app.builder.format != "html":
+    if (
+        exception is not None
+        or not is_chinese(app)
+        or app.builder.format != "html"
+    ):
         return
     source_dir = Path(app.srcdir) / CHINESE / "chapters"
     target_dir = Path(app.outdir) / "_sources" / "chapters"
@@ -113,7 +137,8 @@ def setup(app):
     app.add_transform(FillMissingSources)
     sphinx.transforms.i18n.publish_msgstr = publish_msgstr_with_footnotes
     app.connect("source-read", translate_fold_bars)
-    # After sphinx-book-theme has added its header buttons (default priority 500).
+    # After sphinx-book-theme has added its header buttons (default priority
+    # 500).
     app.connect("html-page-context", add_language_switch, priority=900)
     app.connect("build-finished", copy_chinese_notebooks)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

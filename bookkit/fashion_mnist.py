@@ -21,6 +21,6 @@ def load_fashion_mnist():
             "was interrupted or a file is damaged, delete that folder first. "
             "Offline, copy\n"
             "the four Fashion-MNIST .gz files there.\n"
-            "No access to Google's storage? See 'Getting the files by other means'\n"
-            "in How to use this book (how_to_use.md; 如何使用本书)."
+            "No access to Google's storage? See 'Getting the files by other "
+            "means'\nin How to use this book (how_to_use.md; 如何使用本书)."
         ) from None

@@ -17,6 +17,6 @@ def load_pretrained(builder, **kwargs):
             "What to do: connect to the internet and run this cell again. "
             "If a download was\n"
             "interrupted, delete the half-written file in that folder first.\n"
-            "No access to Google's storage? See 'Getting the files by other means'\n"
-            "in How to use this book (how_to_use.md; 如何使用本书)."
+            "No access to Google's storage? See 'Getting the files by other "
+            "means'\nin How to use this book (how_to_use.md; 如何使用本书)."
         ) from None

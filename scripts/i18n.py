@@ -1,23 +1,30 @@
 #!/usr/bin/env python3
 """The Chinese edition: catalogs, checks, and the Chinese notebooks.
 
-One source, two languages. The English notebooks and pages are the only source; Sphinx's
-gettext builder extracts their prose (markdown cells, never code or outputs) into one
-catalog per page, locales/zh_CN/LC_MESSAGES/<page>.po, which the team translates.
+One source, two languages. The English notebooks and pages are the only
+source; Sphinx's gettext builder extracts their prose (markdown cells, never
+code or outputs) into one catalog per page,
+locales/zh_CN/LC_MESSAGES/<page>.po, which the team translates.
 
-    i18n.py extract      update the catalogs from the English sources (new and changed
-                         paragraphs appear untranslated or fuzzy; removed ones go)
-    i18n.py check        fail on an untranslated or fuzzy message, on markup (code spans,
-                         roles, math, footnotes, link targets) that a translation changed,
-                         or on catalogs out of step with the English sources
-    i18n.py notebooks    write the Chinese notebooks zh_CN/chapters/*.ipynb from the
-                         catalogs (--check: fail if that would change any file)
-    i18n.py build-files DIR   write the Chinese build's _config.yml (title, language,
-                         search, fold hints), _toc.yml (captions from intro.po) and
-                         jieba dictionary (the glossary's Chinese terms) into DIR
+    i18n.py extract      update the catalogs from the English sources (new and
+                         changed paragraphs appear untranslated or fuzzy;
+                         removed ones go)
+    i18n.py check        fail on an untranslated or fuzzy message, on markup
+                         (code spans, roles, math, footnotes, link targets) a
+                         translation changed, or on catalogs out of step with
+                         the English sources
+    i18n.py notebooks    write the Chinese notebooks zh_CN/chapters/*.ipynb
+                         from the catalogs (--check: fail if that would
+                         change any file)
+    i18n.py build-files DIR
+                         write the Chinese build's _config.yml (title,
+                         language, search, fold hints), _toc.yml (captions
+                         from intro.po) and jieba dictionary (the glossary's
+                         Chinese terms) into DIR
 
 See README.md, "The Chinese edition", for an author's workflow.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,7 +39,9 @@ import polib
 ROOT = Path(__file__).resolve().parent.parent
 LANG = "zh_CN"
 PO_DIR = ROOT / "locales" / LANG / "LC_MESSAGES"
-NOTEBOOK_DIR = ROOT / LANG  # zh_CN/chapters/<name>.ipynb, same names as the English ones
+NOTEBOOK_DIR = (
+    ROOT / LANG
+)  # zh_CN/chapters/<name>.ipynb, same names as the English ones
 GLOSSARY = ROOT / "glossary.md"
 REPO_PATH = "keras-course-book/keras-course-book"
 
@@ -43,13 +52,16 @@ FOOTNOTE = re.compile(r"\[\^[^\]]+\]")
 LINK_TARGET = re.compile(r"\]\(([^)\s]+)")
 NOTEBOOK_URL = re.compile(
     r"(github\.com/|githubusercontent\.com/|colab\.research\.google\.com/github/)"
-    + re.escape(REPO_PATH) + r"/(blob/|)main/chapters/")
+    + re.escape(REPO_PATH)
+    + r"/(blob/|)main/chapters/"
+)
 
 
 def localized_url(url: str) -> str:
-    """A link to an English notebook of this repository, pointed at its Chinese twin."""
-    return NOTEBOOK_URL.sub(lambda m: m.group(0)[: -len("chapters/")] + f"{LANG}/chapters/",
-                            url)
+    """A link to an English notebook of this repository, pointed at its twin."""
+    return NOTEBOOK_URL.sub(
+        lambda m: m.group(0)[: -len("chapters/")] + f"{LANG}/chapters/", url
+    )
 
 
 ROLE_SPAN = re.compile(r"\{([\w:-]+)\}`([^`]*)`")
@@ -57,7 +69,7 @@ TITLED_TARGET = re.compile(r"^(.*?)\s*<([^<>]+)>$", re.S)
 
 
 def role_item(match: re.Match) -> str:
-    """A role and its target; an explicit title (`Title <target>`) may be translated."""
+    """A role and its target; an explicit title (`Title <target>`) may vary."""
     name, content = match.groups()
     titled = TITLED_TARGET.match(content)
     return f"role:{{{name}}}" + (f"<{titled.group(2)}>" if titled else content)
@@ -70,13 +82,15 @@ def markup(text: str, localize: bool = False) -> list[str]:
     no_code = CODE_SPAN.sub("", text)
     items += ["math:" + m for m in MATH.findall(no_code)]
     items += ["footnote:" + m for m in FOOTNOTE.findall(no_code)]
-    items += ["link:" + (localized_url(u) if localize else u)
-              for u in LINK_TARGET.findall(no_code)]
+    items += [
+        "link:" + (localized_url(u) if localize else u)
+        for u in LINK_TARGET.findall(no_code)
+    ]
     return sorted(items)
 
 
 def emphasis(text: str) -> tuple[int, int]:
-    """How many bold and italic spans text renders to (as MyST's parser reads it)."""
+    """How many bold and italic spans text renders to (MyST's parser)."""
     from i18n_notebooks import _PARSER  # noqa: PLC0415
 
     html = _PARSER.renderInline(text)
@@ -84,7 +98,7 @@ def emphasis(text: str) -> tuple[int, int]:
 
 
 def has_words(text: str) -> bool:
-    """Whether a message has English words to translate (beyond code, math and links)."""
+    """Whether a message has English words (beyond code, math and links)."""
     rest = CODE_SPAN.sub("", text)
     rest = MATH.sub("", rest)
     rest = LINK_TARGET.sub("]", rest)
@@ -93,24 +107,42 @@ def has_words(text: str) -> bool:
 
 
 def extract_pot(dest: Path) -> Path:
-    """Run Sphinx's gettext builder over the book; return the folder of .pot files."""
-    cmd = [sys.executable, "-c",
-           "import sys; from jupyter_book.cli.main import main; "
-           "sys.argv[0] = 'jupyter-book'; sys.exit(main())",
-           "build", str(ROOT), "--builder", "custom", "--custom-builder", "gettext",
-           "--path-output", str(dest), "-W", "--keep-going"]
+    """Run Sphinx's gettext builder over the book; return the .pot folder."""
+    cmd = [
+        sys.executable,
+        "-c",
+        "import sys; from jupyter_book.cli.main import main; "
+        "sys.argv[0] = 'jupyter-book'; sys.exit(main())",
+        "build",
+        str(ROOT),
+        "--builder",
+        "custom",
+        "--custom-builder",
+        "gettext",
+        "--path-output",
+        str(dest),
+        "-W",
+        "--keep-going",
+    ]
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:
-        sys.exit("gettext extraction failed:\n" + result.stdout[-3000:] + result.stderr[-3000:])
+        sys.exit(
+            "gettext extraction failed:\n"
+            + result.stdout[-3000:]
+            + result.stderr[-3000:]
+        )
     return dest / "_build" / "gettext"
 
 
 def chapter_launch_line(msgid: str) -> str | None:
-    """The translated 'Run in Colab · Download notebook · View source' line, if msgid is one."""
+    """The 'Run in Colab · Download notebook · View source' line, translated."""
     if not msgid.startswith("[Run in Colab]("):
         return None
-    words = {"Run in Colab": "在 Colab 中运行", "Download notebook": "下载 notebook",
-             "View source": "查看源文件"}
+    words = {
+        "Run in Colab": "在 Colab 中运行",
+        "Download notebook": "下载 notebook",
+        "View source": "查看源文件",
+    }
     out = msgid
     for english, chinese in words.items():
         out = out.replace(f"[{english}](", f"[{chinese}](")
@@ -118,7 +150,7 @@ def chapter_launch_line(msgid: str) -> str | None:
 
 
 def autofill(po: polib.POFile) -> int:
-    """Translate what needs no translator: messages without English words, launch lines."""
+    """Fill what needs no translator: no English words; the launch line."""
     filled = 0
     for entry in po:
         if entry.obsolete or (entry.msgstr and "fuzzy" not in entry.flags):
@@ -140,10 +172,29 @@ def autofill(po: polib.POFile) -> int:
 def cmd_extract(_args) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         pot_dir = extract_pot(Path(tmp))
-        subprocess.run([sys.executable, "-m", "sphinx_intl", "update",
-                        "-p", str(pot_dir), "-l", LANG, "-d", str(ROOT / "locales"),
-                        "-w", "-1", "--no-obsolete"], check=True, stdout=subprocess.DEVNULL)
-        expected = {p.relative_to(pot_dir).with_suffix(".po") for p in pot_dir.rglob("*.pot")}
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "sphinx_intl",
+                "update",
+                "-p",
+                str(pot_dir),
+                "-l",
+                LANG,
+                "-d",
+                str(ROOT / "locales"),
+                "-w",
+                "-1",
+                "--no-obsolete",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        expected = {
+            p.relative_to(pot_dir).with_suffix(".po")
+            for p in pot_dir.rglob("*.pot")
+        }
     for po_path in sorted(PO_DIR.rglob("*.po")):
         if po_path.relative_to(PO_DIR) not in expected:
             po_path.unlink()  # a page that left the book
@@ -153,20 +204,30 @@ def cmd_extract(_args) -> int:
         po.metadata["Language"] = LANG
         po.metadata["Project-Id-Version"] = "Keras 3 by Doing"
         filled = autofill(po)
-        for entry in po:  # Babel guesses "python-format" from a "%"; prose is not a format
+        for entry in (
+            po
+        ):  # Babel guesses "python-format" from a "%"; prose is not a format
             if "python-format" in entry.flags:
                 entry.flags.remove("python-format")
         po.save()
-        todo = sum(1 for e in po if not e.obsolete and (not e.msgstr or "fuzzy" in e.flags))
+        todo = sum(
+            1
+            for e in po
+            if not e.obsolete and (not e.msgstr or "fuzzy" in e.flags)
+        )
         if todo or filled:
-            print(f"{po_path.relative_to(ROOT)}: {todo} to translate"
-                  + (f" ({filled} filled automatically)" if filled else ""))
+            print(
+                f"{po_path.relative_to(ROOT)}: {todo} to translate"
+                + (f" ({filled} filled automatically)" if filled else "")
+            )
     return 0
 
 
 def problems_in(po_path: Path) -> list[str]:
     po = polib.pofile(str(po_path))
-    name = po_path.relative_to(ROOT) if po_path.is_relative_to(ROOT) else po_path
+    name = (
+        po_path.relative_to(ROOT) if po_path.is_relative_to(ROOT) else po_path
+    )
     out = []
     for entry in po:
         if entry.obsolete:
@@ -175,18 +236,26 @@ def problems_in(po_path: Path) -> list[str]:
         if not entry.msgstr:
             out.append(f"{where}: untranslated")
         elif "fuzzy" in entry.flags:
-            out.append(f"{where}: fuzzy (the English changed; update the Chinese, "
-                       "then remove the fuzzy flag)")
+            out.append(
+                f"{where}: fuzzy (the English changed; update the Chinese, "
+                "then remove the fuzzy flag)"
+            )
         elif markup(entry.msgid, localize=True) != markup(entry.msgstr):
             want, got = markup(entry.msgid, localize=True), markup(entry.msgstr)
             missing = [m for m in want if m not in got]
             extra = [m for m in got if m not in want]
-            out.append(f"{where}: markup changed (missing {missing}, unexpected {extra})")
+            out.append(
+                f"{where}: markup changed (missing {missing}, "
+                f"unexpected {extra})"
+            )
         elif emphasis(entry.msgid) != emphasis(entry.msgstr):
-            out.append(f"{where}: bold/italic renders differently ({emphasis(entry.msgid)} "
-                       f"in English, {emphasis(entry.msgstr)} here): CommonMark does not "
-                       "close ** after punctuation followed by a Chinese character; put "
-                       "the punctuation outside: **练习 1**：...")
+            out.append(
+                f"{where}: bold/italic renders differently "
+                f"({emphasis(entry.msgid)} in English, "
+                f"{emphasis(entry.msgstr)} here): CommonMark does not close ** "
+                "after punctuation followed by a Chinese character; put "
+                "the punctuation outside: **练习 1**：..."
+            )
     return out
 
 
@@ -194,8 +263,14 @@ def out_of_step() -> list[str]:
     out = []
     with tempfile.TemporaryDirectory() as tmp:
         pot_dir = extract_pot(Path(tmp))
-        pots = {p.relative_to(pot_dir).with_suffix(""): p for p in pot_dir.rglob("*.pot")}
-        pos = {p.relative_to(PO_DIR).with_suffix(""): p for p in PO_DIR.rglob("*.po")}
+        pots = {
+            p.relative_to(pot_dir).with_suffix(""): p
+            for p in pot_dir.rglob("*.pot")
+        }
+        pos = {
+            p.relative_to(PO_DIR).with_suffix(""): p
+            for p in PO_DIR.rglob("*.po")
+        }
         for page in sorted(set(pots) | set(pos)):
             if page not in pos:
                 out.append(f"{page}: no catalog (run scripts/i18n.py extract)")
@@ -204,16 +279,26 @@ def out_of_step() -> list[str]:
                 out.append(f"{page}: catalog of a page that is not in the book")
                 continue
             want = {e.msgid for e in polib.pofile(str(pots[page])) if e.msgid}
-            have = {e.msgid for e in polib.pofile(str(pos[page])) if not e.obsolete}
+            have = {
+                e.msgid for e in polib.pofile(str(pos[page])) if not e.obsolete
+            }
             for msgid in sorted(want - have):
-                out.append(f"{page}: new English text not in the catalog: {msgid[:70]!r}")
+                out.append(
+                    f"{page}: new English text not in the catalog: "
+                    f"{msgid[:70]!r}"
+                )
             for msgid in sorted(have - want):
-                out.append(f"{page}: catalog message no longer in the English: {msgid[:70]!r}")
+                out.append(
+                    f"{page}: catalog message no longer in the English: "
+                    f"{msgid[:70]!r}"
+                )
     return out
 
 
 def cmd_check(args) -> int:
-    files = [Path(f).resolve() for f in args.files] or sorted(PO_DIR.rglob("*.po"))
+    files = [Path(f).resolve() for f in args.files] or sorted(
+        PO_DIR.rglob("*.po")
+    )
     found = [p for f in files for p in problems_in(f)]
     if not args.files:
         found += [f"out of step: {p}" for p in out_of_step()]
@@ -227,12 +312,18 @@ def glossary_terms() -> list[str]:
     terms = []
     for line in GLOSSARY.read_text(encoding="utf-8").splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) != 4 or cells[1] == "中文":  # not a term, or the header row
+        if (
+            len(cells) != 4 or cells[1] == "中文"
+        ):  # not a term, or the header row
             continue
         for cell in cells[1:3]:
-            # jieba's dictionary format is "word frequency tag": no spaces in a word.
-            terms += [t.strip() for t in re.split(r"[、/]", cell)
-                      if re.search(r"[\u4e00-\u9fff]", t) and " " not in t.strip()]
+            # jieba's dictionary format is "word frequency tag": no spaces in a
+            # word.
+            terms += [
+                t.strip()
+                for t in re.split(r"[、/]", cell)
+                if re.search(r"[\u4e00-\u9fff]", t) and " " not in t.strip()
+            ]
     return sorted(set(terms))
 
 
@@ -242,7 +333,9 @@ def write_or_check(path: Path, text: str, check: bool) -> bool:
     if old == text:
         return True
     if check:
-        print(f"{path.relative_to(ROOT)} is stale: run scripts/i18n.py notebooks")
+        print(
+            f"{path.relative_to(ROOT)} is stale: run scripts/i18n.py notebooks"
+        )
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
@@ -251,15 +344,21 @@ def write_or_check(path: Path, text: str, check: bool) -> bool:
 
 
 def jieba_dictionary() -> str:
-    # One word per line with a high frequency, so that jieba keeps each term whole.
+    # One word per line with a high frequency, so that jieba keeps each term
+    # whole.
     return "".join(f"{term} 100000 n\n" for term in glossary_terms())
 
 
 def chinese_toc() -> str:
-    # sphinx-external-toc adds the part captions after Sphinx's locale transform, so the
-    # Chinese build reads a table of contents whose captions are already translated.
-    translations = {e.msgid: e.msgstr for e in polib.pofile(str(PO_DIR / "intro.po"))
-                    if e.msgstr and "fuzzy" not in e.flags}
+    # sphinx-external-toc adds the part captions after Sphinx's locale
+    # transform, so the
+    # Chinese build reads a table of contents whose captions are already
+    # translated.
+    translations = {
+        e.msgid: e.msgstr
+        for e in polib.pofile(str(PO_DIR / "intro.po"))
+        if e.msgstr and "fuzzy" not in e.flags
+    }
     lines = []
     for line in (ROOT / "_toc.yml").read_text(encoding="utf-8").splitlines():
         m = re.match(r"(\s*- caption: )(.*)$", line)
@@ -272,8 +371,11 @@ def chinese_toc() -> str:
 def merged(base: dict, extra: dict) -> dict:
     out = dict(base)
     for key, value in extra.items():
-        out[key] = (merged(out.get(key) or {}, value) if isinstance(value, dict)
-                    else value)
+        out[key] = (
+            merged(out.get(key) or {}, value)
+            if isinstance(value, dict)
+            else value
+        )
     return out
 
 
@@ -288,15 +390,20 @@ def chinese_config(dictionary: Path) -> str:
         extensions[name] = str((ROOT / folder).resolve()) + "/"
     extra = {
         "title": "Keras 3 实战",
-        "sphinx": {"config": {
-            "language": LANG,
-            # Sphinx segments Chinese for search with jieba; glossary terms stay whole.
-            "html_search_options": {"dict": str(dictionary.resolve())},
-            "togglebutton_hint": "点击显示",
-            "togglebutton_hint_hide": "点击隐藏",
-        }},
+        "sphinx": {
+            "config": {
+                "language": LANG,
+                # Sphinx segments Chinese for search with jieba; glossary terms
+                # stay whole.
+                "html_search_options": {"dict": str(dictionary.resolve())},
+                "togglebutton_hint": "点击显示",
+                "togglebutton_hint_hide": "点击隐藏",
+            }
+        },
     }
-    return yaml.safe_dump(merged(base, extra), allow_unicode=True, sort_keys=False)
+    return yaml.safe_dump(
+        merged(base, extra), allow_unicode=True, sort_keys=False
+    )
 
 
 def cmd_build_files(args) -> int:
@@ -306,32 +413,43 @@ def cmd_build_files(args) -> int:
     note = "# Written by scripts/i18n.py build-files; do not edit.\n"
     (out / "jieba_dict.txt").write_text(jieba_dictionary(), encoding="utf-8")
     (out / "_toc.yml").write_text(note + chinese_toc(), encoding="utf-8")
-    (out / "_config.yml").write_text(note + chinese_config(out / "jieba_dict.txt"),
-                                     encoding="utf-8")
+    (out / "_config.yml").write_text(
+        note + chinese_config(out / "jieba_dict.txt"), encoding="utf-8"
+    )
     return 0
 
 
 def cmd_notebooks(args) -> int:
     from i18n_notebooks import translate_notebook  # noqa: PLC0415 (kept beside this file)
+
     ok = True
     for source in sorted((ROOT / "chapters").glob("*.ipynb")):
         po_path = PO_DIR / "chapters" / (source.stem + ".po")
         if not po_path.exists():
-            print(f"{po_path.relative_to(ROOT)} is missing: run scripts/i18n.py extract")
+            print(
+                f"{po_path.relative_to(ROOT)} is missing: "
+                "run scripts/i18n.py extract"
+            )
             ok = False
             continue
         text = translate_notebook(source, po_path)
-        ok &= write_or_check(NOTEBOOK_DIR / "chapters" / source.name, text, args.check)
+        ok &= write_or_check(
+            NOTEBOOK_DIR / "chapters" / source.name, text, args.check
+        )
     return 0 if ok else 1
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("extract").set_defaults(func=cmd_extract)
     check = sub.add_parser("check")
-    check.add_argument("files", nargs="*", help="only these .po files (no step check)")
+    check.add_argument(
+        "files", nargs="*", help="only these .po files (no step check)"
+    )
     check.set_defaults(func=cmd_check)
     notebooks = sub.add_parser("notebooks")
     notebooks.add_argument("--check", action="store_true")

@@ -1,12 +1,14 @@
-"""Translate a notebook's markdown cells from a gettext catalog (scripts/i18n.py notebooks).
+"""Translate a notebook's markdown cells from a gettext catalog.
 
-Sphinx extracts one message per paragraph, heading, list item, table cell, directive title
-and footnote: the inline markdown source of that block, with its line breaks turned into
-spaces. The same parser that MyST uses (markdown-it with MyST's plugins) finds those blocks
-again in each markdown cell, with their line numbers, so each block's lines are replaced by
-its translation. Code cells, outputs and all metadata (widget state included) are copied
-unchanged, byte for byte in the notebook's JSON.
+Sphinx extracts one message per paragraph, heading, list item, table cell,
+directive title and footnote: the inline markdown source of that block, with
+its line breaks turned into spaces. The same parser that MyST uses
+(markdown-it with MyST's plugins) finds those blocks again in each markdown
+cell, with their line numbers, so each block's lines are replaced by its
+translation. Code cells, outputs and all metadata (widget state included) are
+copied unchanged. Used by `scripts/i18n.py notebooks`.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,7 +22,9 @@ from myst_parser.parsers.mdit import create_md_parser
 
 # The book's markdown extensions (_config.yml, parse.myst_enable_extensions).
 EXTENSIONS = {"colon_fence", "dollarmath", "deflist"}
-_PARSER = create_md_parser(MdParserConfig(enable_extensions=EXTENSIONS), RendererHTML)
+_PARSER = create_md_parser(
+    MdParserConfig(enable_extensions=EXTENSIONS), RendererHTML
+)
 DIRECTIVE = re.compile(r"^\{[\w:-]+\}\s*(.*)$")
 
 
@@ -32,11 +36,16 @@ def message_key(text: str) -> str:
 class Translator:
     def __init__(self, po_path: Path):
         po = polib.pofile(str(po_path))
-        self.table = {e.msgid: e.msgstr for e in po
-                      if e.msgstr and not e.obsolete and "fuzzy" not in e.flags}
+        self.table = {
+            e.msgid: e.msgstr
+            for e in po
+            if e.msgstr and not e.obsolete and "fuzzy" not in e.flags
+        }
         self.used: set[str] = set()
         self.missed: list[str] = []
-        self._row_positions: dict[int, int] = {}  # table row -> where to search next
+        self._row_positions: dict[
+            int, int
+        ] = {}  # table row -> where to search next
 
     def lookup(self, text: str) -> str | None:
         key = message_key(text)
@@ -44,7 +53,9 @@ class Translator:
             self.used.add(key)
             return self.table[key]
         prose = re.sub(r"(`+).+?\1|\]\([^)]*\)|https?://\S+", "", key)
-        if re.search(r"[A-Za-z]{2,}", prose):  # English words, not just code or links
+        if re.search(
+            r"[A-Za-z]{2,}", prose
+        ):  # English words, not just code or links
             self.missed.append(key)
         return None
 
@@ -52,7 +63,9 @@ class Translator:
         """Translate one markdown text (a cell, or a directive's body)."""
         lines = source.split("\n")
         outer_rows, self._row_positions = self._row_positions, {}
-        edits: list[tuple[int, int, list[str]]] = []  # (first, last+1, new lines)
+        edits: list[
+            tuple[int, int, list[str]]
+        ] = []  # (first, last+1, new lines)
         tokens = _PARSER.parse(source, {})
         skip_until = -1
         for i, token in enumerate(tokens):
@@ -63,7 +76,9 @@ class Translator:
             elif token.type == "math_block" and token.map:
                 edits.append(self._math_block(token, lines))
             elif token.type == "inline" and token.map:
-                replaced = self._inline(token, lines, tokens[i - 1] if i else None)
+                replaced = self._inline(
+                    token, lines, tokens[i - 1] if i else None
+                )
                 if replaced:
                     edits.append(replaced)
         for first, stop, new in sorted(edits, key=lambda e: e[0], reverse=True):
@@ -77,13 +92,18 @@ class Translator:
             return None
         first, stop = token.map
         if opener is not None and opener.type in ("th_open", "td_open"):
-            # A table row: several cells on one line; replace this cell's text only.
-            # Cells are handled left to right, so search after the previous cell.
+            # A table row: several cells on one line; replace this cell's text
+            # only.
+            # Cells are handled left to right, so search after the previous
+            # cell.
             return self._table_cell(token, lines, translation)
         content_lines = token.content.split("\n")
         head = lines[first]
-        at = head.rfind(content_lines[0]) if len(content_lines) > 1 else head.find(
-            content_lines[0])
+        at = (
+            head.rfind(content_lines[0])
+            if len(content_lines) > 1
+            else head.find(content_lines[0])
+        )
         if at < 0:
             raise ValueError(f"cannot find {content_lines[0]!r} in {head!r}")
         end = at + len(content_lines[0])
@@ -94,7 +114,8 @@ class Translator:
         return (first, first + len(content_lines), [new_head])
 
     def _math_block(self, token, lines):
-        # Sphinx keeps a display formula's source as it is (line breaks included).
+        # Sphinx keeps a display formula's source as it is (line breaks
+        # included).
         first, stop = token.map
         translation = self.table.get(token.content)
         if translation is None:
@@ -108,9 +129,11 @@ class Translator:
         state = self._row_positions.setdefault(row, 0)
         at = line.find(token.content, state)
         if at < 0:
-            raise ValueError(f"cannot find table cell {token.content!r} in {line!r}")
+            raise ValueError(
+                f"cannot find table cell {token.content!r} in {line!r}"
+            )
         self._row_positions[row] = at + len(translation)
-        lines[row] = line[:at] + translation + line[at + len(token.content):]
+        lines[row] = line[:at] + translation + line[at + len(token.content) :]
         return None
 
     def _directive(self, token, lines):
@@ -126,15 +149,18 @@ class Translator:
             translation = self.lookup(argument)
             if translation is not None:
                 opening = opening[: opening.rfind(argument)] + translation
-        body = lines[first + 1: stop - 1] if lines[stop - 1].strip().startswith(
-            fence.group(2)) else lines[first + 1: stop]
-        closing = lines[first + 1 + len(body): stop]
+        body = (
+            lines[first + 1 : stop - 1]
+            if lines[stop - 1].strip().startswith(fence.group(2))
+            else lines[first + 1 : stop]
+        )
+        closing = lines[first + 1 + len(body) : stop]
         options = []
         while body and re.match(r"^\s*:[\w-]+:", body[0]):
             options.append(body.pop(0))
         if body and body[0].strip() == "---":  # YAML options block
             end = body.index("---", 1) if "---" in body[1:] else 0
-            options, body = body[: end + 1], body[end + 1:]
+            options, body = body[: end + 1], body[end + 1 :]
         if info.startswith(("{code", "{literalinclude", "{math")):
             new_body = body
         else:
@@ -146,7 +172,7 @@ class Translator:
 
 
 def translate_notebook(notebook_path: Path, po_path: Path) -> str:
-    """The Chinese notebook's JSON text; raises if a translated message is left unused."""
+    """The Chinese notebook's JSON; raises if a translation is left unused."""
     notebook = json.loads(notebook_path.read_text(encoding="utf-8"))
     translator = Translator(po_path)
     for cell in notebook["cells"]:
@@ -156,10 +182,18 @@ def translate_notebook(notebook_path: Path, po_path: Path) -> str:
         new = translator.cell(source)
         if new != source:
             cell["source"] = new.splitlines(keepends=True)
-    unused = sorted(set(translator.table) - translator.used
-                    - {k for k, v in translator.table.items() if k == v})
+    unused = sorted(
+        set(translator.table)
+        - translator.used
+        - {k for k, v in translator.table.items() if k == v}
+    )
     if unused:
-        raise ValueError(f"{notebook_path.name}: {len(unused)} message(s) not found in "
-                         f"its cells, e.g. {unused[0][:80]!r}")
+        raise ValueError(
+            f"{notebook_path.name}: {len(unused)} message(s) not found in "
+            f"its cells, e.g. {unused[0][:80]!r}"
+        )
     # As nbformat.write formats it, so both notebooks read alike in a diff.
-    return json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    return (
+        json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False)
+        + "\n"
+    )

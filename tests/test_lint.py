@@ -10,7 +10,8 @@ import pytest
 from notebooks import REPO
 
 LINTED = ["bookkit", "scripts/shared_cells.py", "scripts/lesson_metrics.py",
-          "scripts/jupyterlab_folds.py"]
+          "scripts/jupyterlab_folds.py", "scripts/i18n.py",
+          "scripts/i18n_notebooks.py", "_ext/book_i18n.py"]
 
 
 def test_shared_code_passes_the_linter():

@@ -81,6 +81,9 @@ def _assert_clear_message(result, headline="RuntimeError: Could not load Fashion
     tail = result.stderr[result.stderr.rindex("Traceback"):]
     assert headline in tail
     assert "What to do: connect to the internet" in tail
+    # readers without Google's storage (much of mainland China) are sent to the page
+    # that says how to get the files by other means, in both editions
+    assert "'Getting the files by other means'" in tail and "how_to_use.md" in tail
     assert "keras/src" not in tail, "the learner should not see a traceback from inside Keras"
 
 
@@ -139,3 +142,10 @@ def test_headless_pretrained_base_from_the_cache_loads_offline(source, tmp_path)
     result = _run_loader(home, LOAD_PRETRAINED, program)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().endswith("(None, 1280) 410208")
+
+
+def test_the_page_the_loaders_point_to_exists():
+    page = (REPO / "how_to_use.md").read_text(encoding="utf-8")
+    assert "\n## Getting the files by other means\n" in page
+    for entry in check_data.manifest_entries():  # the page's advice works for every file
+        assert entry["path"].split("/")[0] in ("datasets", "models")

@@ -22,7 +22,10 @@ fi
 jupyter_book() {
   "$BOOK_PYTHON" -c 'import sys; from jupyter_book.cli.main import main; sys.argv[0] = "jupyter-book"; sys.exit(main())' "$@"
 }
+started=$SECONDS
 jupyter_book build . -W --keep-going
+echo "English site built in $((SECONDS - started)) s"
+started=$SECONDS
 # The Chinese site: its own configuration, table of contents and search dictionary
 # (written from _config.yml, _toc.yml, the catalogs and the glossary), its own
 # Sphinx environment (_build/zh_CN), then copied beside the English pages.
@@ -31,3 +34,4 @@ jupyter_book build . -W --keep-going --config _build/zh_CN/_config.yml \
   --toc _build/zh_CN/_toc.yml --path-output _build/zh_CN
 rm -rf _build/html/zh_CN
 cp -r _build/zh_CN/_build/html _build/html/zh_CN
+echo "Chinese site built in $((SECONDS - started)) s (_build/html/zh_CN)"

@@ -17,11 +17,15 @@ See scripts/i18n.py.
 
 from __future__ import annotations
 
+import gettext
 import re
 import shutil
 from pathlib import Path
 
+import sphinx.locale
 import sphinx.transforms.i18n
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from docutils import nodes
 from sphinx.transforms import SphinxTransform
 
@@ -71,6 +75,31 @@ def publish_msgstr_with_footnotes(
 
 def is_chinese(app) -> bool:
     return (app.config.language or "").replace("-", "_") == CHINESE
+
+
+UI_LOCALES = Path(__file__).resolve().parent.parent / "locales" / "ui"
+
+
+def translate_interface(app, config):
+    """Put the book's interface catalogs (locales/ui) ahead of Sphinx's and the
+    themes' own, which leave some strings in English or in traditional
+    characters; and translate the search box's text (a theme option)."""
+    if not is_chinese(app):
+        return
+    folder = UI_LOCALES / CHINESE / "LC_MESSAGES"
+    for po in sorted(folder.glob("*.po")):
+        if po.stem == "sphinx":  # Sphinx reads it itself (locale_dirs)
+            continue
+        with po.open("rb") as source, po.with_suffix(".mo").open("wb") as out:
+            write_mo(out, read_po(source))
+        ours = gettext.translation(po.stem, localedir=str(UI_LOCALES),
+                                   languages=[CHINESE])
+        key = ("general", po.stem)
+        theirs = sphinx.locale.translators.get(key)
+        if theirs is not None:
+            ours.add_fallback(theirs)
+        sphinx.locale.translators[key] = ours
+    config.html_theme_options["search_bar_text"] = "搜索本书……"
 
 
 def translate_fold_bars(app, docname, source):
@@ -136,6 +165,7 @@ def copy_chinese_notebooks(app, exception):
 def setup(app):
     app.add_transform(FillMissingSources)
     sphinx.transforms.i18n.publish_msgstr = publish_msgstr_with_footnotes
+    app.connect("config-inited", translate_interface)
     app.connect("source-read", translate_fold_bars)
     # After sphinx-book-theme has added its header buttons (default priority
     # 500).

@@ -390,6 +390,7 @@ def chinese_config(dictionary: Path) -> str:
         extensions[name] = str((ROOT / folder).resolve()) + "/"
     extra = {
         "title": "Keras 3 实战",
+        "author": "Keras 课程书作者团队",
         "sphinx": {
             "config": {
                 "language": LANG,

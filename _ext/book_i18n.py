@@ -20,6 +20,7 @@ from __future__ import annotations
 import gettext
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import sphinx.locale
@@ -55,19 +56,41 @@ _publish_msgstr = sphinx.transforms.i18n.publish_msgstr
 FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
 
 
+BLOCK_START = re.compile(r"^(\s*)(\d+(?=[.)]\s)|[-+*](?=\s)|#{1,6}(?=\s)|>)")
+
+
+def as_one_paragraph(text: str) -> str:
+    """A message as inline text: a leading "1. ", "- ", "# " or ">" would make
+    MyST read a whole translation as a list, heading or quote, and Sphinx
+    then drops it silently (it patches paragraphs only)."""
+    found = BLOCK_START.match(text)
+    if not found:
+        return text
+    marker = found.group(2)
+    if marker[0].isdigit():  # "1." -> "1\."
+        end = found.end()
+        return text[:end] + "\\" + text[end:]
+    return text[: found.start(2)] + "\\" + text[found.start(2):]
+
+
 def publish_msgstr_with_footnotes(
     app, source, source_path, source_line, config, settings
 ):
-    """Parse a translated message with stand-in definitions of its footnotes.
+    """Parse a translated message as one paragraph, with stand-in definitions
+    of its footnotes.
 
     Sphinx parses each translation alone; MyST reads `[^name]` as a footnote
     reference only when the definition is in the same text, so without this
     every footnote of a translated paragraph would turn into plain text. Only
     the paragraph is kept.
     """
-    labels = dict.fromkeys(FOOTNOTE_REF.findall(re.sub(r"`[^`]*`", "", source)))
-    if labels and not str(source_path).endswith(".rst"):
-        source += "\n\n" + "\n\n".join(f"[^{label}]: ." for label in labels)
+    if not str(source_path).endswith(".rst"):
+        source = as_one_paragraph(source)
+        labels = dict.fromkeys(
+            FOOTNOTE_REF.findall(re.sub(r"`[^`]*`", "", source))
+        )
+        if labels:
+            source += "\n\n" + "\n\n".join(f"[^{label}]: ." for label in labels)
     return _publish_msgstr(
         app, source, source_path, source_line, config, settings
     )
@@ -138,7 +161,8 @@ def add_language_switch(app, pagename, templatename, context, doctree):
         0,
         {
             "type": "javascript",
-            "javascript": f"window.location.href='{target}'",
+            # Same section ids in both editions: keep the reader's place.
+        "javascript": f"window.location.href='{target}'+window.location.hash",
             "tooltip": tip,
             "icon": "fas fa-language",
             "text": text,
@@ -148,18 +172,28 @@ def add_language_switch(app, pagename, templatename, context, doctree):
 
 
 def copy_chinese_notebooks(app, exception):
-    """Download .ipynb on a Chinese page gives the Chinese notebook."""
+    """Download on a Chinese page gives the Chinese notebook or page."""
     if (
         exception is not None
         or not is_chinese(app)
         or app.builder.format != "html"
     ):
         return
-    source_dir = Path(app.srcdir) / CHINESE / "chapters"
-    target_dir = Path(app.outdir) / "_sources" / "chapters"
-    for notebook in sorted(source_dir.glob("*.ipynb")):
-        if (target_dir / notebook.name).exists():
-            shutil.copyfile(notebook, target_dir / notebook.name)
+    root = Path(app.srcdir)
+    sources = Path(app.outdir) / "_sources"
+    for notebook in sorted((root / CHINESE / "chapters").glob("*.ipynb")):
+        if (sources / "chapters" / notebook.name).exists():
+            shutil.copyfile(notebook, sources / "chapters" / notebook.name)
+    # The markdown pages (intro, how_to_use, ...) translated like the notebooks.
+    sys.path.insert(0, str(root / "scripts"))
+    from i18n_notebooks import Translator  # noqa: PLC0415
+
+    catalogs = root / "locales" / CHINESE / "LC_MESSAGES"
+    for page in sorted(sources.glob("*.md")):
+        catalog = catalogs / (page.stem + ".po")
+        if catalog.exists():
+            english = (root / page.name).read_text(encoding="utf-8")
+            page.write_text(Translator(catalog).cell(english), encoding="utf-8")
 
 
 def setup(app):

@@ -144,12 +144,15 @@ def write_chinese_twin(path: Path) -> None:
     if path.parent != REPO / "chapters" or not catalog.exists():
         return
     try:
-        text = translate_notebook(path, catalog)
+        text, english_left = translate_notebook(path, catalog)
     except ValueError as error:  # the English prose changed since the catalog
         print(f"  Chinese notebook not updated: {error}\n  run `make catalogs`, "
               "translate, then `make zh-notebooks` (README, 'The Chinese edition')")
         return
     (REPO / i18n.LANG / "chapters" / path.name).write_text(text, encoding="utf-8")
+    if english_left:  # new or changed paragraphs the catalog lacks
+        print(f"  Chinese notebook still has {len(english_left)} English "
+              "paragraph(s): run `make catalogs`, translate, `make zh-notebooks`")
 
 
 def main() -> int:

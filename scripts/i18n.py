@@ -43,17 +43,27 @@ NOTEBOOK_DIR = (
     ROOT / LANG
 )  # zh_CN/chapters/<name>.ipynb, same names as the English ones
 GLOSSARY = ROOT / "glossary.md"
-REPO_PATH = "keras-course-book/keras-course-book"
 
 # Markup a translation must keep exactly (as a multiset per message).
 CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 MATH = re.compile(r"(?<![\\$])\$(?!\$)(.+?)(?<!\\)\$")
 FOOTNOTE = re.compile(r"\[\^[^\]]+\]")
 LINK_TARGET = re.compile(r"\]\(([^)\s]+)")
+def _repository() -> tuple[str, str]:
+    """owner/name and branch, from _config.yml (via scripts/shared_cells.py)."""
+    import shared_cells  # noqa: PLC0415
+
+    url = shared_cells.repository_url()
+    return url.split("github.com/", 1)[1], shared_cells._repository("branch")
+
+
+REPO_PATH, BRANCH = _repository()
 NOTEBOOK_URL = re.compile(
     r"(github\.com/|githubusercontent\.com/|colab\.research\.google\.com/github/)"
     + re.escape(REPO_PATH)
-    + r"/(blob/|)main/chapters/"
+    + r"/(blob/|)"
+    + re.escape(BRANCH)
+    + r"/chapters/"
 )
 
 
@@ -95,6 +105,19 @@ def emphasis(text: str) -> tuple[int, int]:
 
     html = _PARSER.renderInline(text)
     return html.count("<strong>"), html.count("<em>")
+
+
+def one_paragraph(text: str) -> bool:
+    """Whether the Chinese build can use text: Sphinx keeps a translation only
+    when it parses as one paragraph (_ext/book_i18n.py escapes a leading
+    list or heading marker first, as here)."""
+    sys.path.insert(0, str(ROOT / "_ext"))
+    from book_i18n import as_one_paragraph  # noqa: PLC0415
+    from i18n_notebooks import _PARSER  # noqa: PLC0415
+
+    kinds = [t.type for t in _PARSER.parse(as_one_paragraph(text), {})
+             if t.level == 0]
+    return kinds == ["paragraph_open", "paragraph_close"]
 
 
 def has_words(text: str) -> bool:
@@ -169,32 +192,36 @@ def autofill(po: polib.POFile) -> int:
     return filled
 
 
+def update_catalog(pot: Path, po_path: Path) -> None:
+    """Merge a page's template into its catalog, as sphinx-intl would, but keep
+    the previous English of a changed message ("#| msgid") next to the old
+    translation, so the translator sees what changed."""
+    from babel.messages.catalog import Catalog  # noqa: PLC0415
+    from babel.messages.pofile import read_po, write_po  # noqa: PLC0415
+
+    with pot.open("rb") as source:
+        template = read_po(source)
+    if po_path.exists():
+        with po_path.open("rb") as source:
+            catalog = read_po(source, locale=LANG)
+    else:
+        catalog = Catalog(locale=LANG, domain=po_path.stem)
+    catalog.update(template, no_fuzzy_matching=False)
+    po_path.parent.mkdir(parents=True, exist_ok=True)
+    with po_path.open("wb") as out:
+        write_po(out, catalog, width=0, ignore_obsolete=True,
+                 include_previous=True, no_location=True)
+
+
 def cmd_extract(_args) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         pot_dir = extract_pot(Path(tmp))
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "sphinx_intl",
-                "update",
-                "-p",
-                str(pot_dir),
-                "-l",
-                LANG,
-                "-d",
-                str(ROOT / "locales"),
-                "-w",
-                "-1",
-                "--no-obsolete",
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        expected = {
-            p.relative_to(pot_dir).with_suffix(".po")
-            for p in pot_dir.rglob("*.pot")
-        }
+        pots = sorted(pot_dir.rglob("*.pot"))
+        before = {p: p.read_bytes() for p in PO_DIR.rglob("*.po")}
+        for pot in pots:
+            page = pot.relative_to(pot_dir).with_suffix(".po")
+            update_catalog(pot, PO_DIR / page)
+        expected = {p.relative_to(pot_dir).with_suffix(".po") for p in pots}
     for po_path in sorted(PO_DIR.rglob("*.po")):
         if po_path.relative_to(PO_DIR) not in expected:
             po_path.unlink()  # a page that left the book
@@ -210,6 +237,12 @@ def cmd_extract(_args) -> int:
             if "python-format" in entry.flags:
                 entry.flags.remove("python-format")
         po.save()
+        stamp = re.compile(rb'"POT-Creation-Date: [^"]*"')
+        old = before.get(po_path)
+        if old is not None and stamp.sub(b"", old) == stamp.sub(
+            b"", po_path.read_bytes()
+        ):
+            po_path.write_bytes(old)  # only the template's date changed
         todo = sum(
             1
             for e in po
@@ -247,6 +280,12 @@ def problems_in(po_path: Path) -> list[str]:
             out.append(
                 f"{where}: markup changed (missing {missing}, "
                 f"unexpected {extra})"
+            )
+        elif one_paragraph(entry.msgid) and not one_paragraph(entry.msgstr):
+            out.append(
+                f"{where}: the translation does not read as one paragraph "
+                "(a blank line, a table or a code fence in it?): Sphinx would "
+                "drop it and show the English"
             )
         elif emphasis(entry.msgid) != emphasis(entry.msgstr):
             out.append(
@@ -421,9 +460,16 @@ def cmd_build_files(args) -> int:
 
 
 def cmd_notebooks(args) -> int:
-    from i18n_notebooks import translate_notebook  # noqa: PLC0415 (kept beside this file)
+    from i18n_notebooks import translate_notebook  # noqa: PLC0415
 
     ok = True
+    english = {p.name for p in (ROOT / "chapters").glob("*.ipynb")}
+    for orphan in sorted((NOTEBOOK_DIR / "chapters").glob("*.ipynb")):
+        if orphan.name not in english:  # its English chapter was removed
+            print(f"{orphan.relative_to(ROOT)} has no English chapter")
+            if not args.check:
+                orphan.unlink()
+            ok = False if args.check else ok
     for source in sorted((ROOT / "chapters").glob("*.ipynb")):
         po_path = PO_DIR / "chapters" / (source.stem + ".po")
         if not po_path.exists():
@@ -433,7 +479,9 @@ def cmd_notebooks(args) -> int:
             )
             ok = False
             continue
-        text = translate_notebook(source, po_path)
+        text, english_left = translate_notebook(source, po_path)
+        for block in english_left:
+            print(f"{source.name}: still English: {block[:70]!r}")
         ok &= write_or_check(
             NOTEBOOK_DIR / "chapters" / source.name, text, args.check
         )

@@ -25,6 +25,9 @@ EXTENSIONS = {"colon_fence", "dollarmath", "deflist"}
 _PARSER = create_md_parser(
     MdParserConfig(enable_extensions=EXTENSIONS), RendererHTML
 )
+# Directives whose argument and body are not prose (a language, a path, code).
+LITERAL_DIRECTIVES = ("{code", "{literalinclude", "{math", "{figure", "{image",
+                      "{raw", "{eval-rst", "{include", "{glue")
 DIRECTIVE = re.compile(r"^\{[\w:-]+\}\s*(.*)$")
 
 
@@ -139,13 +142,19 @@ class Translator:
     def _directive(self, token, lines):
         first, stop = token.map
         opening = lines[first]
-        fence = re.match(r"^(\s*)(`{3,}|:{3,})(.*)$", opening)
+        fence = re.match(r"^(\s*)(`{3,}|:{3,}|~{3,})(.*)$", opening)
         info = token.info.strip()
         found = DIRECTIVE.match(info)
         if not found:  # a plain code block: nothing to translate
             return (first, stop, lines[first:stop])
+        if fence is None:
+            raise ValueError(
+                f"a directive not at the start of its line ({opening!r}), "
+                "e.g. inside a block quote, is not supported"
+            )
+        literal = info.startswith(LITERAL_DIRECTIVES)
         argument = found.group(1)
-        if argument:
+        if argument and not literal:  # a title, not a language or a path
             translation = self.lookup(argument)
             if translation is not None:
                 opening = opening[: opening.rfind(argument)] + translation
@@ -161,7 +170,7 @@ class Translator:
         if body and body[0].strip() == "---":  # YAML options block
             end = body.index("---", 1) if "---" in body[1:] else 0
             options, body = body[: end + 1], body[end + 1 :]
-        if info.startswith(("{code", "{literalinclude", "{math")):
+        if literal:
             new_body = body
         else:
             new_body = self.text("\n".join(body)).split("\n") if body else []
@@ -171,8 +180,11 @@ class Translator:
         return self.text(source)
 
 
-def translate_notebook(notebook_path: Path, po_path: Path) -> str:
-    """The Chinese notebook's JSON; raises if a translation is left unused."""
+def translate_notebook(
+    notebook_path: Path, po_path: Path
+) -> tuple[str, list[str]]:
+    """The Chinese notebook's JSON, and the English blocks the catalog does not
+    translate (yet); raises if a translation is left unused."""
     notebook = json.loads(notebook_path.read_text(encoding="utf-8"))
     translator = Translator(po_path)
     for cell in notebook["cells"]:
@@ -193,7 +205,5 @@ def translate_notebook(notebook_path: Path, po_path: Path) -> str:
             f"its cells, e.g. {unused[0][:80]!r}"
         )
     # As nbformat.write formats it, so both notebooks read alike in a diff.
-    return (
-        json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False)
-        + "\n"
-    )
+    text = json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False)
+    return text + "\n", translator.missed

@@ -279,3 +279,22 @@ def test_page_fits_a_laptop_and_a_phone(browser, site_url, page_name):
     finally:
         laptop.close()
         phone.close()
+
+
+def heading_texts(html):
+    """The text of each h1-h4 of a built page, without section numbers."""
+    found = re.findall(r"<h[1-4][^>]*>(.*?)</h[1-4]>", html, re.S)
+    texts = [re.sub(r"<[^>]+>", "", h).replace("#", "").strip() for h in found]
+    return [re.sub(r"^(\d+\.)+\s*", "", t).strip() for t in texts]
+
+
+@pytest.mark.parametrize("page_name", PAGES)
+def test_chinese_pages_show_translated_headings(site_url, page_name):
+    """Sphinx keeps a translation only if it reads as one paragraph, and drops
+    the others without a warning: no heading may stay English."""
+    catalog = polib.pofile(str(REPO / "locales" / ZH / "LC_MESSAGES" / f"{page_name}.po"))
+    translated = {re.sub(r"^(\d+\.)+\s*", "", e.msgid.replace("`", "")).strip()
+                  for e in catalog if e.msgstr and e.msgstr != e.msgid}
+    html = (SITE / ZH / f"{page_name}.html").read_text(encoding="utf-8")
+    english = [h for h in heading_texts(html) if h in translated]
+    assert not english, f"headings left in English: {english}"

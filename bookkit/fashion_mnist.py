@@ -22,5 +22,6 @@ def load_fashion_mnist():
             "Offline, copy\n"
             "the four Fashion-MNIST .gz files there.\n"
             "No access to Google's storage? See 'Getting the files by other "
-            "means'\nin How to use this book (how_to_use.md; 如何使用本书)."
+            "means'\n(通过其他途径获取文件) in How to use this book "
+            "(how_to_use.md; 如何使用本书)."
         ) from None

@@ -18,5 +18,6 @@ def load_pretrained(builder, **kwargs):
             "If a download was\n"
             "interrupted, delete the half-written file in that folder first.\n"
             "No access to Google's storage? See 'Getting the files by other "
-            "means'\nin How to use this book (how_to_use.md; 如何使用本书)."
+            "means'\n(通过其他途径获取文件) in How to use this book "
+            "(how_to_use.md; 如何使用本书)."
         ) from None

@@ -209,8 +209,17 @@ def update_catalog(pot: Path, po_path: Path) -> None:
     catalog.update(template, no_fuzzy_matching=False)
     po_path.parent.mkdir(parents=True, exist_ok=True)
     with po_path.open("wb") as out:
-        write_po(out, catalog, width=0, ignore_obsolete=True,
-                 include_previous=True, no_location=True)
+        write_po(out, catalog, width=0, ignore_obsolete=True, no_location=True)
+    # Babel wraps "#| msgid" comments whatever the width (and breaks them);
+    # polib writes them whole.
+    previous = {m.id: m.previous_id[0] for m in catalog
+                if m.id and m.previous_id and m.fuzzy}
+    if previous:
+        po = polib.pofile(str(po_path), wrapwidth=-1)
+        for entry in po:
+            if entry.msgid in previous:
+                entry.previous_msgid = previous[entry.msgid]
+        po.save()
 
 
 def cmd_extract(_args) -> int:

@@ -196,7 +196,56 @@ def copy_chinese_notebooks(app, exception):
             page.write_text(Translator(catalog).cell(english), encoding="utf-8")
 
 
+# Sphinx's search box splits a query at spaces only; Chinese is written without
+# them, so a query like 训练模型 would be one unknown word. This splitter cuts
+# each run of Chinese characters into the longest words the index knows (from
+# the left), and keeps a run whole where the index knows nothing better.
+SPLIT_CHINESE_QUERY = r"""
+var splitQuery = (query) => {
+  const words = query
+    .split(/[^\p{Letter}\p{Number}_\p{Emoji_Presentation}]+/gu)
+    .filter(term => term);
+  const index = (typeof Search !== "undefined" && Search._index) || {};
+  const known = (w) => (index.terms && index.terms.hasOwnProperty(w))
+    || (index.titleterms && index.titleterms.hasOwnProperty(w));
+  const out = [];
+  for (const word of words) {
+    if (!/\p{Script=Han}/u.test(word) || known(word)) {
+      out.push(word);
+      continue;
+    }
+    let start = 0;
+    while (start < word.length) {
+      let end = Math.min(word.length, start + 8);
+      while (end > start + 1 && !known(word.slice(start, end))) end -= 1;
+      out.push(word.slice(start, end));
+      start = end;
+    }
+  }
+  return out;
+};
+"""
+
+
+def chinese_search_language():
+    from sphinx.search.zh import SearchChinese  # noqa: PLC0415
+
+    class BookSearchChinese(SearchChinese):
+        """Chinese search that also keeps one-character words (层, 批, 步),
+        which Sphinx 7.4 drops, and splits queries written without spaces."""
+
+        js_splitter_code = SPLIT_CHINESE_QUERY
+
+        def word_filter(self, stemmed_word: str) -> bool:
+            return len(stemmed_word) > 1 or bool(
+                re.match(r"[\u4e00-\u9fff]", stemmed_word)
+            )
+
+    return BookSearchChinese
+
+
 def setup(app):
+    app.add_search_language(chinese_search_language())
     app.add_transform(FillMissingSources)
     sphinx.transforms.i18n.publish_msgstr = publish_msgstr_with_footnotes
     app.connect("config-inited", translate_interface)

@@ -7,6 +7,8 @@
 import datetime
 import html
 import math
+import signal
+import threading
 import time
 
 import ipywidgets as widgets
@@ -487,6 +489,8 @@ class _LiveRecord(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         if self.panel is None:
             return
+        if self.panel.interrupt.heard:  # Kernel > Interrupt, in a subshell
+            raise KeyboardInterrupt
         now = time.monotonic()
         if self.clock is None:  # the first batch also builds and traces
             self.clock, self.first = now, now
@@ -502,8 +506,7 @@ class _LiveRecord(keras.callbacks.Callback):
         self.estimate = self.estimate or whole
         long = (
             f"a long run, about {_minutes(self.estimate)} in all; "
-            "Kernel > Restart stops it, losing the run and every variable "
-            "(run the cells again after it). "
+            "Kernel > Interrupt stops it, keeping the epochs it finished. "
             if self.estimate > self.LONG
             else ""
         )
@@ -542,7 +545,7 @@ def guarded_fit(model, *data, epochs=1, callbacks=(), **fit_options):
             verbose=0,
             **fit_options,
         )
-    except KeyboardInterrupt:  # Interrupt, in a run from code: keep epochs
+    except KeyboardInterrupt:  # Kernel > Interrupt: keep the finished epochs
         record["interrupted"] = True
     kind, why = (None, None) if record["interrupted"] else guard.verdict()
     record.update(
@@ -587,6 +590,7 @@ def plot_runs(runs, curves=("loss", "val_accuracy"), label=None, last=8):
                 alpha=1 if number == len(runs) else 0.5,
                 label=f"#{number} {name}".strip()
                 + (" (stopped)" if run.get("stopped") else "")
+                + (" (interrupted)" if run.get("interrupted") else "")
                 + (" (learned nothing)" if run.get("learned_nothing") else "")
                 + (" (slow)" if run.get("learning_slowly") else ""),
             )
@@ -605,14 +609,21 @@ def plot_runs(runs, curves=("loss", "val_accuracy"), label=None, last=8):
     return fig
 
 
+def _kernel():
+    """The kernel this code runs in; None outside one."""
+    try:
+        from IPython import get_ipython
+
+        return get_ipython().kernel
+    except AttributeError:
+        return None
+
+
 def _sent_at():
     """When the message being handled left the browser (the Jupyter message
     header's date, on the browser's clock); None outside a kernel."""
     try:
-        from IPython import get_ipython
-
-        parent = get_ipython().kernel.get_parent()
-        sent = parent["header"]["date"]
+        sent = _kernel().get_parent()["header"]["date"]
     except (AttributeError, KeyError, TypeError):
         return None
     if isinstance(sent, str):
@@ -620,6 +631,51 @@ def _sent_at():
     if not isinstance(sent, datetime.datetime) or sent.tzinfo is None:
         return None
     return sent
+
+
+class _Interrupt:
+    """Kernel > Interrupt for a run that a click started.
+
+    Interrupt sends the kernel SIGINT, which Python handles in the main thread
+    only. A click's message runs in the main thread in most front ends, and
+    ipykernel raises KeyboardInterrupt there during any message it handles.
+    JupyterLab (4.6.6 here; jupyterlab/jupyterlab#17363) sends widget messages
+    to a subshell instead (its setting "Kernel Comms over subshells", by
+    default one per comm target), which ipykernel 7 (7.4.0 here) runs in a
+    thread of its own: the SIGINT reaches the idle main thread, which ignores
+    it, and the run goes on. So while a run goes
+    on in another thread, the main thread is asked (through the kernel's
+    event loop) to note a SIGINT instead; the training stops at its next
+    batch (see _LiveRecord). The previous handler is put back afterwards."""
+
+    def __init__(self):
+        self.heard, self.loop = False, None
+        self.saved, self.handler = None, None
+
+    def __enter__(self):
+        self.heard, self.loop = False, None
+        if threading.current_thread() is not threading.main_thread():
+            self.loop = getattr(_kernel(), "io_loop", None)
+        if self.loop is not None:
+            self.loop.add_callback(self._listen)
+        return self
+
+    def _listen(self):  # in the main thread
+        self.handler = self._note
+        self.saved = signal.signal(signal.SIGINT, self.handler)
+
+    def _note(self, signum, frame):  # in the main thread: never raise there
+        self.heard = True
+
+    def __exit__(self, *exc):
+        if self.loop is not None:
+            self.loop.add_callback(self._stop_listening)
+        return False
+
+    def _stop_listening(self):  # in the main thread
+        if signal.getsignal(signal.SIGINT) is self.handler:
+            signal.signal(signal.SIGINT, self.saved)
+        self.handler = None
 
 
 class Panel(widgets.VBox):
@@ -674,6 +730,7 @@ class Panel(widgets.VBox):
         )
         self.runs, self.current, self.message = [], None, ""
         self.busy, self.ignored, self._free_after = False, 0, None
+        self._free_clock, self.interrupt = None, _Interrupt()
         self.status, self.plot, self.table = (
             widgets.HTML(),
             widgets.Output(),
@@ -748,29 +805,42 @@ class Panel(widgets.VBox):
         )
 
     # -- what the learner's clicks and changes do --------------------------
+    QUEUED = 0.5  # seconds: a click handled this soon after a run was queued
+
     def _stale(self):
         """Was the message being handled sent while a run was going? The
         kernel handles a click only after the run, so the time it was sent
         is compared with when the panel became free again (on the same,
-        the browser's, clock)."""
+        the browser's, clock). A front end that dates no message: a click
+        handled within QUEUED seconds of the run's end was waiting for it
+        (the button is enabled again only after that, on the page)."""
+        if _kernel() is None:  # no front end, no clicks: a call from code
+            return False
         sent = _sent_at()
-        return (
-            sent is not None
-            and self._free_after is not None
-            and sent < self._free_after
-        )
+        if sent is None:
+            return (
+                self._free_clock is not None
+                and time.monotonic() - self._free_clock < self.QUEUED
+            )
+        return self._free_after is not None and sent < self._free_after
 
     def _clicked(self, _=None):
+        # busy: a click handled while the run goes on (JupyterLab may handle
+        # two clicks of one panel in two threads, its main shell and a
+        # subshell); stale: a click that waited for the run to end
         if self.busy or self._stale():
             self.ignored += 1
             if self.ignored == 1:
-                self.say(
-                    f"{self.message} (A click made during the run was "
-                    "ignored: one run at a time.)",
-                    problem="⚠" in self.status.value,
-                )
+                self._say_ignored()
             return
         self.run(raise_errors=False)
+
+    def _say_ignored(self):
+        self.say(
+            f"{self.message} (A click made during the run was ignored: one "
+            "run at a time.)",
+            problem="⚠" in self.status.value,
+        )
 
     def _changed(self):
         if not self.busy:
@@ -820,36 +890,45 @@ class Panel(widgets.VBox):
         if hasattr(self, "button"):
             self.say(f"Run {len(self.runs)}: {self.describe(settings)} ...")
         sent, clock = _sent_at(), time.monotonic()
-        Panel.active = self
+        Panel.active, self.ignored = self, 0
         self._set_busy(True)
         try:
-            self.current.update(self.action(**settings) or {})
+            with self.interrupt:
+                self.current.update(self.action(**settings) or {})
             self.report(self.current)
             self.redraw()
         except Exception as error:
             self.runs.pop()  # a run that failed is not a run to compare with
-            self._failed(f"run {len(self.runs) + 1}", error, self.action)
+            if self.interrupt.heard:  # e.g. a worker process it stopped
+                self._interrupted()
+            else:
+                self._failed(f"run {len(self.runs) + 1}", error, self.action)
             if raise_errors:
                 raise
             return None
         except KeyboardInterrupt:
             self.runs.pop()
-            self.say(
-                f"Run {len(self.runs) + 1} interrupted before it had a "
-                "result; nothing kept. The panel is ready."
-            )
+            self._interrupted()
             if raise_errors:
                 raise
             return None
         finally:
             Panel.active = None
+            if self.ignored:  # said again after the run's own last word
+                self._say_ignored()
             self._set_busy(False)
+            self._free_clock = time.monotonic()
             if sent is not None:  # when the panel was free again, that clock
                 self._free_after = sent + datetime.timedelta(
-                    seconds=time.monotonic() - clock
+                    seconds=self._free_clock - clock
                 )
-            self.ignored = 0
         return self.current
+
+    def _interrupted(self):
+        self.say(
+            f"Run {len(self.runs) + 1} stopped by Interrupt before it had a "
+            "result; nothing kept. The panel is ready."
+        )
 
     def _failed(self, what, error, function):
         self.say(
@@ -867,9 +946,14 @@ class Panel(widgets.VBox):
                 problem=True,
             )
         elif run.get("interrupted"):
+            kept = (
+                f"after {plural(epochs, 'epoch')} (kept in the plot)"
+                if epochs
+                else "in its first epoch (nothing to plot)"
+            )
             self.say(
-                f"Run {len(self.runs)} interrupted after "
-                f"{plural(epochs, 'epoch')}. The panel is ready."
+                f"Run {len(self.runs)} stopped by Interrupt {kept}. "
+                "The panel is ready."
             )
         elif run.get("learned_nothing"):
             self.say(

@@ -367,8 +367,99 @@ def test_interrupt_outside_fit_leaves_the_panel_ready(kit):
 
     panel = button_panel(kit, interrupted)
     panel._clicked()
-    assert panel.message.startswith("Run 1 interrupted") and "ready" in panel.message
+    assert panel.message == ("Run 1 stopped by Interrupt before it had a result; "
+                             "nothing kept. The panel is ready.")
     assert not panel.button.disabled and panel.runs == []
+
+
+class _KernelLoop:
+    """The kernel's main event loop, played by the test's main thread."""
+
+    def __init__(self):
+        import queue
+
+        self.calls = queue.Queue()
+        self.io_loop = self
+
+    def add_callback(self, function):
+        self.calls.put(function)
+
+    def serve(self, until, seconds=120):
+        import queue
+        import time
+
+        deadline = time.monotonic() + seconds
+        while not until() and time.monotonic() < deadline:
+            try:
+                self.calls.get(timeout=0.05)()
+            except queue.Empty:
+                pass
+        while not self.calls.empty():
+            self.calls.get()()
+
+
+def test_interrupt_stops_a_click_run_in_a_subshell_thread(kit, fashion, monkeypatch):
+    """JupyterLab 4.4+ sends widget messages to a subshell: ipykernel 7 runs the click
+    in a thread of its own, and the SIGINT of Kernel > Interrupt reaches the main
+    thread only. The panel has the main thread note it; the run stops at its next
+    batch, keeps its finished epochs, and the panel is ready; SIGINT's handler is
+    put back."""
+    import os
+    import signal
+    import threading
+
+    loop = _KernelLoop()
+    monkeypatch.setitem(kit, "_kernel", lambda: loop)
+    panel = training_panel(kit, fashion)
+    panel.controls["batch_size"].value = 32
+    panel.controls["epochs"].value = 5
+    epochs_seen = []
+
+    def watch(change):
+        if change["new"].startswith("<b style=''>Run 1: epoch 1 of 5, loss"):
+            epochs_seen.append(change["new"])
+
+    panel.status.observe(watch, names="value")
+    before = signal.getsignal(signal.SIGINT)
+    click = threading.Thread(target=panel._clicked)
+    click.start()
+    loop.serve(until=lambda: bool(epochs_seen))
+    assert signal.getsignal(signal.SIGINT) is not before  # noted, not raised
+    os.kill(os.getpid(), signal.SIGINT)  # Kernel > Interrupt
+    loop.serve(until=lambda: not click.is_alive())
+    click.join()
+    assert panel.message.startswith("Run 1 stopped by Interrupt after ")
+    assert panel.message.endswith(" (kept in the plot). The panel is ready.")
+    assert 1 <= len(panel.runs[0]["history"]["loss"]) < 5
+    assert not panel.busy and not panel.button.disabled
+    assert signal.getsignal(signal.SIGINT) is before
+    panel.run(epochs=1)  # and the next run is an ordinary one
+    assert panel.message.startswith("Run 2 done")
+
+
+def test_clicks_queued_during_a_run_are_dropped_without_header_dates(kit, monkeypatch):
+    """A front end that dates no message: a click handled right after a run (within
+    Panel.QUEUED seconds) was queued during it; one made later runs."""
+    import time
+
+    monkeypatch.setitem(kit, "_kernel", lambda: object())  # a kernel, ...
+    monkeypatch.setitem(kit, "_sent_at", lambda: None)  # ... no dates
+    calls = []
+
+    def slow(n):
+        calls.append(n)
+        time.sleep(0.2)
+        return {"message": f"run {len(calls)} done"}
+
+    panel = button_panel(kit, slow)
+    panel._clicked()
+    panel._clicked()  # handled at once after the run: it waited for it
+    assert len(calls) == 1
+    assert panel.message.endswith("(A click made during the run was ignored: "
+                                  "one run at a time.)")
+    time.sleep(panel.QUEUED + 0.1)
+    panel._clicked()
+    assert len(calls) == 2 and panel.message == "run 2 done"
 
 
 def test_clicks_made_during_a_run_are_dropped(kit, monkeypatch):
@@ -379,6 +470,7 @@ def test_clicks_made_during_a_run_are_dropped(kit, monkeypatch):
 
     start = datetime.datetime(2026, 12, 7, 12, 0, tzinfo=datetime.timezone.utc)
     sent = {"at": start}
+    monkeypatch.setitem(kit, "_kernel", lambda: object())
     monkeypatch.setitem(kit, "_sent_at", lambda: sent["at"])
     calls = []
 
@@ -398,6 +490,16 @@ def test_clicks_made_during_a_run_are_dropped(kit, monkeypatch):
     sent["at"] = start + datetime.timedelta(seconds=5)  # a click after the run
     panel._clicked()
     assert len(calls) == 2 and panel.message == "run 2 done"
+
+    def clicked_again(n):  # a second click handled during the run, in a thread
+        panel._clicked()  # of its own (JupyterLab: the main shell or a subshell)
+        return {"message": "run 3 done"}
+
+    panel.action = clicked_again
+    sent["at"] = start + datetime.timedelta(seconds=60)
+    panel._clicked()
+    assert len(panel.runs) == 3 and panel.message == (
+        "run 3 done (A click made during the run was ignored: one run at a time.)")
     assert panel.run(n=2) is not None  # from code: always runs
 
 
@@ -448,7 +550,7 @@ def test_a_long_run_says_so_from_its_first_batches(kit, monkeypatch):
     panel.run()
     within = [m for m in said if "batch" in m]
     assert within and "epoch 1 of 2, batch " in within[0]
-    assert "a long run, about" in within[0] and "Kernel > Restart stops it" in within[0]
+    assert "a long run, about" in within[0] and "Kernel > Interrupt stops it" in within[0]
     assert said.index(within[0]) < min(i for i, m in enumerate(said) if "loss" in m)
 
 

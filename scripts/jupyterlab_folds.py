@@ -9,8 +9,8 @@ A reader who opens a chapter in JupyterLab should see the lesson, not the
 setup code, the panel toolkit or the answers to the exercises. Every cell whose
 first line is `# @title ...` (setup, data, toolkit, checks, solutions) carries
 `jupyter.source_hidden` for that. This script starts the JupyterLab pinned in
-scripts/panel_states_screenshot.py (its own throwaway venv, a temporary home,
-127.0.0.1, a token), opens each chapter untrusted with no cell run, and asks
+scripts/live_lab.py (its own throwaway venv, a temporary home, 127.0.0.1, a
+token), opens each chapter untrusted with no cell run, and asks
 JupyterLab, cell by cell, whether the input is collapsed and whether its
 source can be seen on the page. It prints a line per chapter and exits 1 if a
 titled cell shows its source, or if an untitled cell is collapsed (the reader
@@ -21,16 +21,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "scripts"))
-import panel_states_screenshot as lab_tools  # noqa: E402
+import live_lab  # noqa: E402
 from shared_cells import cell_title  # noqa: E402
 
 CELLS = """name => {
@@ -43,7 +40,7 @@ CELLS = """name => {
     return {collapsed: c.inputHidden === true, seen: seen,
             first: c.model.sharedModel.getSource().split('\\n')[0]};
   });
-}""" % lab_tools.FIND_PANEL
+}""" % live_lab.FIND_PANEL
 
 
 def check(cells: list[dict]) -> list[str]:
@@ -67,46 +64,20 @@ def main() -> int:
     args = parser.parse_args()
     paths = args.notebooks or sorted((REPO / "chapters").glob("*.ipynb"))
     started = time.monotonic()
-    workdir = Path(tempfile.mkdtemp(prefix="lab-folds-"))
-    lab = browser = None
     failures = 0
-    try:
-        env = lab_tools.jupyter_env(workdir)
-        venv = (args.lab_venv.resolve() if args.lab_venv
-                else workdir / "lab-venv")
-        jupyter = lab_tools.ensure_lab(venv, dict(os.environ))
-        found = lab_tools.versions(venv)
-        lab_tools.log("versions: " + ", ".join(
-            f"{name} {version}" for name, version in found.items()))
-        lab_tools.register_kernel(env)
-        lab_tools.quiet_lab(env)
-        root = workdir / "notebooks"
-        root.mkdir()
+    with live_lab.session("lab-folds-", args.lab_venv, paths) as lab:
         for path in paths:
-            shutil.copy2(path, root / path.name)
-        lab = lab_tools.Lab(jupyter, root, env)
-        browser = lab_tools.Browser(lab, 0, env)
-        for path in paths:
-            browser.open(path.name)
-            cells = browser.page.evaluate(CELLS, path.name)
+            lab.browser.open(path.name)
+            cells = lab.browser.page.evaluate(CELLS, path.name)
             titled = sum(cell_title(c["first"]) is not None for c in cells)
             folded = sum(c["collapsed"] and not c["seen"] for c in cells)
             problems = check(cells)
             failures += bool(problems)
             said = "" if not problems else ": " + "; ".join(problems)
-            lab_tools.log(f"{path.name}: {len(cells)} code cells, {titled} "
-                          f"titled, {folded} folded{said}")
-    finally:
-        try:
-            if browser is not None:
-                browser.close()
-        finally:
-            if lab is not None:
-                lab.stop()
-            lab_tools.end_leftover_kernels(workdir)
-            shutil.rmtree(workdir, ignore_errors=True)
-    lab_tools.log(f"{len(paths)} notebooks, {failures} with problems, in "
-                  f"{time.monotonic() - started:.0f} s")
+            live_lab.log(f"{path.name}: {len(cells)} code cells, {titled} "
+                         f"titled, {folded} folded{said}")
+    live_lab.log(f"{len(paths)} notebooks, {failures} with problems, in "
+                 f"{time.monotonic() - started:.0f} s")
     print(json.dumps({"notebooks": len(paths), "failures": failures}))
     return 1 if failures else 0
 

@@ -1,15 +1,15 @@
 """Drive the chapters' panels in a real JupyterLab, in Chromium, as a learner would.
 
-    python scripts/panels_live.py                  # the chapters in PLANS
+    python scripts/panels_live.py                  # every chapter in PLANS
     python scripts/panels_live.py 03_compile_fit   # some of them
     python scripts/panels_live.py --lab-venv DIR   # keep JupyterLab's venv in DIR
 
-It starts the JupyterLab pinned in scripts/panel_states_screenshot.py (its own venv, a
-temporary home, 127.0.0.1, a token, the book's Python as the kernel), opens each chapter
-of PLANS untrusted, runs Run > Run All Cells, and then uses the panel with the mouse and
-the keyboard: values typed into a control's box, options chosen in a drop-down, the
-button clicked (twice in a row, too), the kernel interrupted. After each step it reads
-the panel's status line and the button, and it fails
+It starts the JupyterLab pinned in scripts/live_lab.py (its own venv, a temporary home,
+127.0.0.1, a token, the book's Python as the kernel), opens each chapter of PLANS
+untrusted, runs Run > Run All Cells, and then uses the panel with the mouse and the
+keyboard: values typed into a control's box, options chosen in a drop-down, the button
+clicked (twice in a row, too), Kernel > Interrupt pressed during a run. After each step it
+reads the panel's status line and the button, and it fails
 
 - on a status left at "..." (a run that never ended, or a panel that froze);
 - on "done" for any run whose validation accuracy is at chance (at most 1.5 times 1 in
@@ -19,41 +19,41 @@ the panel's status line and the button, and it fails
   and a click made during a run (sent from the page's button itself, its `disabled`
   attribute lifted for the moment, as a learner's click on a slow page would be) both
   reach the kernel as real widget messages;
+- on a run that Kernel > Interrupt does not stop, or a panel not ready after it
+  (JupyterLab runs a click in a subshell thread; see the toolkit's _Interrupt);
 - on an error that shows only in JupyterLab's log: every message the kernel sends is
   read off the page's websocket, and an `error` (or stderr text) caused by a widget
   (a comm message), not by a cell, fails the chapter;
 - on a cell that raised during Run All, or a status line showing a problem that the
-  learner did not cause right after Run All.
+  learner did not cause right after Run All (chapter 9's panel once showed "Not run:
+  learning rate must be a number, not nan").
 
 It prints a line per step and a JSON summary as its last line; exit status 1 on any
 failure. The server, its kernels and the temporary folder are removed however it ends.
 
-What runs where (CI has 2 cores; the whole script takes about 5 minutes there): the full
-script on chapter 3 (its panel trains an MLP on 10,000 images, a few seconds a run),
-Run All and a typed out-of-range value and a redraw on chapter 7 (a panel without a
-button), and Run All alone on chapter 9 (whose panel once showed a refusal nobody
-caused). The other panel chapters use the same toolkit (bookkit/panel_toolkit.py),
-whose rules tests/test_panel_toolkit.py checks without a browser.
+What runs where: every panel chapter is run all and driven. Chapter 3 (an MLP on 10,000
+images, a few seconds a run) gets the whole script: two settings changed, a double click,
+a typed out-of-range value, a run that learns nothing, a diverging run, a click during a
+run and Interrupt. Chapters 9, 10c and 11 (button panels) get a lighter one: a changed
+setting run by a rapid double click (one run, the second click reported) and a typed
+out-of-range value; chapter 11's run trains a back end it has not run, after Run All
+removed the chapter's folder. Chapters 1, 2 and 7 (panels redrawn on every change) get a
+typed out-of-range value and a change that redraws.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "scripts"))
-sys.path.insert(0, str(REPO / "data"))
-import check_data  # noqa: E402
-import panel_states_screenshot as lab_tools  # noqa: E402
+import live_lab  # noqa: E402
 
-log = lab_tools.log
+log = live_lab.log
 
 # -- reading the kernel's messages off the page's websocket ------------------------------
 
@@ -133,10 +133,18 @@ class LivePanel:
         box.fill(text)
         box.press("Enter")
 
-    def choose(self, label: str, option: str) -> None:
-        self.root.locator(".widget-dropdown").filter(
+    def choose(self, label: str, option: str | list[str]) -> None:
+        """An option of a drop-down, or the options of a multiple choice."""
+        self.root.locator(".widget-dropdown, .widget-select-multiple").filter(
             has=self.page.locator(f"label:text-is('{label}')")).locator(
             "select").select_option(label=option)
+
+    def write(self, label: str, text: str) -> None:
+        """Text typed into a text box (read on Enter)."""
+        box = self.root.locator(".widget-text").filter(
+            has=self.page.locator(f"label:text-is('{label}')")).locator("input")
+        box.fill(text)
+        box.press("Enter")
 
     def settle(self, before: str, timeout: float = 300, seen: list | None = None) -> str:
         """Wait until the status has changed from `before` and no run is going."""
@@ -192,6 +200,12 @@ def after_run_all(steps: Steps, panel: LivePanel) -> str:
 
 
 IGNORED = "(A click made during the run was ignored: one run at a time.)"
+
+
+def interrupt(panel: "LivePanel") -> None:
+    """Kernel > Interrupt, as JupyterLab's menu sends it (the server's REST API)."""
+    for kernel in panel.lab.api("GET", "/api/kernels"):
+        panel.lab.api("POST", f"/api/kernels/{kernel['id']}/interrupt")
 
 # a real click on the button even while it is disabled: the view sends its message
 CLICK_ANYWAY = """button => {
@@ -260,32 +274,29 @@ def drive_training_panel(steps: Steps, panel: LivePanel) -> None:
     steps.check("stopped in epoch 1" in status and "diverged" in status,
                 "a learning rate of 10 is stopped and explained", status)
 
-    # a click made during a run (a real widget message), then Kernel > Interrupt.
-    # What the interrupt does is observed, not required: on this JupyterLab it did not
-    # reach a run started by a click (the run went on to its end, 2026-12-07), though
-    # a kernel driven by jupyter_client alone raised KeyboardInterrupt in a comm
-    # handler's fit; the panel promises nothing about it; the step is short.
+    # a click made during a run (a real widget message), then Kernel > Interrupt
+    # (JupyterLab runs a click in a subshell thread: see the toolkit's _Interrupt)
     panel.choose("optimizer", "adam")
     panel.type("learning rate", "0.001")
-    panel.type("epochs", "4")
+    panel.type("epochs", "10")
     panel.choose("batch size", "32")
     before = panel.status()
     panel.button.click()
     panel.page.wait_for_timeout(3_000)
     was_disabled = panel.button.evaluate(CLICK_ANYWAY)
-    for kernel in panel.lab.api("GET", "/api/kernels"):  # Kernel > Interrupt
-        panel.lab.api("POST", f"/api/kernels/{kernel['id']}/interrupt")
-    status = panel.settle(before)
+    interrupt(panel)
+    status = panel.settle(before, timeout=120)
     panel.page.wait_for_timeout(4_000)
     later = panel.status()
-    log(f"{steps.chapter}: note Kernel > Interrupt during a run gave: {later!r}")
-    steps.check(later == status and not panel.busy() and run_number(later) == first + 5,
-                "after an Interrupt (or the run's end) the panel is ready, nothing queued",
+    steps.check(re.match(rf"Run {first + 5} stopped by Interrupt (after \d+ epochs? "
+                         r"\(kept in the plot\)|in its first epoch \(nothing to plot\))"
+                         r"\. The panel is ready\.", later) is not None
+                and later == status and not panel.busy(),
+                "Kernel > Interrupt stops a click's run; the panel is ready, nothing queued",
                 later)
     steps.check(was_disabled and later.endswith(IGNORED),
                 "a click sent during the run (button disabled) is reported as ignored",
                 later)
-    steps.done_above_chance(later)
 
     # the panel is ready for a sensible last run
     panel.type("epochs", "3")
@@ -295,6 +306,88 @@ def drive_training_panel(steps: Steps, panel: LivePanel) -> None:
     status = panel.settle(before)
     steps.check("done" in status, "a sensible run after all that", status)
     steps.done_above_chance(status)
+
+
+def refused(steps: Steps, panel: LivePanel, label: str, text: str, allowed: str) -> None:
+    """A typed value outside the control's range: refused, said at the control."""
+    panel.type(label, text)
+    panel.page.wait_for_timeout(1_500)
+    status = panel.status()
+    steps.check(status.startswith(f"⚠ Not set: {label} = {text} is outside the allowed "
+                                  f"range {allowed}."),
+                f"a typed {label} of {text} is refused", status)
+
+
+def double_click_run(steps: Steps, panel: LivePanel, what: str, expected: str) -> str:
+    """The button double-clicked: one run, which ends as `expected` (a pattern), and the
+    second click reported as ignored."""
+    before, seen = panel.status(), []
+    panel.button.dblclick()
+    status = panel.settle(before, seen=seen)
+    panel.page.wait_for_timeout(4_000)  # a queued second run would have started by now
+    later = panel.status()
+    numbers = {run_number(line) for line in seen} - {None}
+    log(f"{steps.chapter}: the last statuses seen: {(seen + [later])[-4:]}")
+    # the same status 4 s on, or with the note on the second click added (a click
+    # handled in another thread while the run went on is noted after its redraw)
+    steps.check(re.search(expected, later) is not None
+                and later in (status, f"{status} {IGNORED}")
+                and len(numbers) <= 1 and not panel.busy(),
+                f"{what}, by a rapid double click: one run", later)
+    steps.check(later.endswith(IGNORED), "its second click is reported as ignored", later)
+    steps.done_above_chance(later)
+    return later
+
+
+def drive_stopping_panel(steps: Steps, panel: LivePanel) -> None:
+    """Chapter 9's StoppingPanel: patience, schedule, learning rate, max epochs."""
+    after_run_all(steps, panel)
+    panel.type("max epochs", "10")
+    double_click_run(steps, panel, "max epochs 10, Train",
+                     r"^(Ran all 10 epochs;|Stopped after epoch \d+:) ")
+    refused(steps, panel, "patience", "11", "1 to 10")
+
+
+def drive_explorer_panel(steps: Steps, panel: LivePanel) -> None:
+    """Chapter 10c's Explorer: model, optimizer, rate, batch, epochs, width, dropout."""
+    status = after_run_all(steps, panel)
+    first = run_number(status) or 0
+    panel.type("epochs", "1")
+    double_click_run(steps, panel, "epochs 1, Train",
+                     rf"^Run {first + 1} done: validation accuracy \d\.\d+ after 1 epoch\.")
+    refused(steps, panel, "dropout", "0.9", "0 to 0.8")
+
+
+def drive_backend_panel(steps: Steps, panel: LivePanel) -> None:
+    """Chapter 11's BackendRace, after Run All removed the chapter's folder: a back end
+    and a number of epochs it has not run trains in a new worker process."""
+    after_run_all(steps, panel)
+    panel.choose("back ends", ["jax"])
+    panel.type("epochs", "2")
+    double_click_run(steps, panel, "back end jax, 2 epochs, Train",
+                     r"^jax, 2 epochs: trained now on jax\.")
+    refused(steps, panel, "epochs", "11", "1 to 10")
+
+
+def drive_architecture_panel(steps: Steps, panel: LivePanel) -> None:
+    """Chapter 2's ArchitectureExplorer: redrawn whenever a control changes."""
+    after_run_all(steps, panel)
+    refused(steps, panel, "units each", "600", "4 to 512")
+    panel.type("hidden layers", "3")
+    panel.page.wait_for_timeout(2_000)
+    status = panel.status()
+    steps.check(status.endswith("parameters for hidden widths [64, 64, 64] (from the "
+                                "sliders)"), "3 hidden layers drawn", status)
+    panel.write("or type widths", "²")
+    panel.page.wait_for_timeout(1_500)
+    status = panel.status()
+    steps.check(status.startswith("⚠ Not redrawn: '²' is not a whole number of units"),
+                "a typed width of ² is refused in plain words", status)
+    panel.write("or type widths", "256 128")
+    panel.page.wait_for_timeout(2_000)
+    status = panel.status()
+    steps.check(status.endswith("parameters for hidden widths [256, 128] (from the typed "
+                                "widths)"), "typed widths 256 128 drawn", status)
 
 
 def drive_activation_panel(steps: Steps, panel: LivePanel) -> None:
@@ -330,13 +423,17 @@ def drive_threshold_panel(steps: Steps, panel: LivePanel) -> None:
                 status)
 
 
+TRAIN = "button.widget-button:has-text('Train')"
 PLANS = {
     "01_layers": ("label:text-is('x range')", drive_activation_panel),
-    "03_compile_fit": ("button.widget-button:has-text('Train')", drive_training_panel),
+    "02_containers": ("label:text-is('units each')", drive_architecture_panel),
+    "03_compile_fit": (TRAIN, drive_training_panel),
     "07_metrics": ("label:text-is('threshold')", drive_threshold_panel),
-    "09_callbacks": ("button.widget-button:has-text('Train')", after_run_all),
+    "09_callbacks": (TRAIN, drive_stopping_panel),
+    "10c_hyperparameter_explorer": (TRAIN, drive_explorer_panel),
+    "11_backends": (TRAIN, drive_backend_panel),
 }
-DEFAULT = ["01_layers", "03_compile_fit"]  # what the test runs (CI's time budget)
+DEFAULT = list(PLANS)  # what the test runs
 
 
 def main() -> int:
@@ -346,52 +443,26 @@ def main() -> int:
                         help="make JupyterLab's venv here and keep it")
     args = parser.parse_args()
     started = time.monotonic()
-    workdir = Path(tempfile.mkdtemp(prefix="panels-live-"))
-    lab = browser = None
     results = {}
-    try:
-        env = lab_tools.jupyter_env(workdir)
-        venv = args.lab_venv.resolve() if args.lab_venv else workdir / "lab-venv"
-        jupyter = lab_tools.ensure_lab(venv, dict(os.environ))
-        log("versions: " + ", ".join(f"{name} {version}" for name, version
-                                     in lab_tools.versions(venv).items()))
-        lab_tools.register_kernel(env)
-        lab_tools.quiet_lab(env)
-        source = check_data.default_source()
-        if "KERAS_HOME" not in env:
-            env["KERAS_HOME"] = (str(check_data.prepare_cache(source, workdir / "keras-home"))
-                                 if source is not None else str(Path.home() / ".keras"))
-        root = workdir / "notebooks"
-        root.mkdir()
-        for stem in args.chapters:
-            shutil.copy2(REPO / "chapters" / f"{stem}.ipynb", root / f"{stem}.ipynb")
-        lab = lab_tools.Lab(jupyter, root, env)
-        browser = lab_tools.Browser(lab, 0, env)
+    notebooks = [REPO / "chapters" / f"{stem}.ipynb" for stem in args.chapters]
+    with live_lab.session("panels-live-", args.lab_venv, notebooks,
+                          keras_home=True) as lab:
         for stem in args.chapters:
             marker, drive = PLANS[stem]
             steps = Steps(stem)
             clock = time.monotonic()
             watches = []
-            browser.on_new_page = lambda page: watches.append(LogWatch(page))
-            browser.open(f"{stem}.ipynb")
+            lab.browser.on_new_page = lambda page: watches.append(LogWatch(page))
+            lab.browser.open(f"{stem}.ipynb")
             watch = watches[-1]
-            state = browser.run_all()
+            state = lab.browser.run_all()
             steps.check(state["errors"] == 0, "Run All without an error", str(state))
-            drive(steps, LivePanel(browser, marker))
+            drive(steps, LivePanel(lab.browser, marker))
             steps.check(not watch.found, "no error only in the log", "; ".join(watch.found))
             results[stem] = {"failures": steps.failures,
                              "seconds": round(time.monotonic() - clock)}
             log(f"{stem}: {len(steps.failures)} failures in "
                 f"{results[stem]['seconds']} s")
-    finally:
-        try:
-            if browser is not None:
-                browser.close()
-        finally:
-            if lab is not None:
-                lab.stop()
-            lab_tools.end_leftover_kernels(workdir)
-            shutil.rmtree(workdir, ignore_errors=True)
     failures = sum(len(result["failures"]) for result in results.values())
     log(f"{len(results)} chapters, {failures} failures, in "
         f"{time.monotonic() - started:.0f} s")

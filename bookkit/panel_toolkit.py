@@ -486,11 +486,17 @@ class _LiveRecord(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
 
+    def _stop_if_interrupted(self):
+        if self.panel is not None and self.panel.interrupt.heard:
+            raise KeyboardInterrupt  # Kernel > Interrupt, heard for a subshell
+
+    def on_test_batch_end(self, batch, logs=None):  # validation stops too
+        self._stop_if_interrupted()
+
     def on_train_batch_end(self, batch, logs=None):
         if self.panel is None:
             return
-        if self.panel.interrupt.heard:  # Kernel > Interrupt, in a subshell
-            raise KeyboardInterrupt
+        self._stop_if_interrupted()
         now = time.monotonic()
         if self.clock is None:  # the first batch also builds and traces
             self.clock, self.first = now, now
@@ -506,7 +512,8 @@ class _LiveRecord(keras.callbacks.Callback):
         self.estimate = self.estimate or whole
         long = (
             f"a long run, about {_minutes(self.estimate)} in all; "
-            "Kernel > Interrupt stops it, keeping the epochs it finished. "
+            "Interrupt (■; Colab: Runtime > Interrupt execution) stops it, "
+            "keeping the finished epochs; "
             if self.estimate > self.LONG
             else ""
         )
@@ -527,6 +534,7 @@ class _LiveRecord(keras.callbacks.Callback):
             )
             if self.panel.curves or self.panel.draw:  # live curves
                 self.panel.redraw()
+        self._stop_if_interrupted()  # heard in the last validation: say so
 
 
 def guarded_fit(model, *data, epochs=1, callbacks=(), **fit_options):
@@ -887,11 +895,13 @@ class Panel(widgets.VBox):
             return None
         self.current = {"settings": settings, "history": {}}
         self.runs.append(self.current)
+        # busy before the first word: that message sends the panel's later
+        # clicks to another thread (JupyterLab's subshells), which must see it
+        Panel.active, self.ignored = self, 0
+        self._set_busy(True)
         if hasattr(self, "button"):
             self.say(f"Run {len(self.runs)}: {self.describe(settings)} ...")
         sent, clock = _sent_at(), time.monotonic()
-        Panel.active, self.ignored = self, 0
-        self._set_busy(True)
         try:
             with self.interrupt:
                 self.current.update(self.action(**settings) or {})

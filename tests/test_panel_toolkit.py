@@ -550,7 +550,7 @@ def test_a_long_run_says_so_from_its_first_batches(kit, monkeypatch):
     panel.run()
     within = [m for m in said if "batch" in m]
     assert within and "epoch 1 of 2, batch " in within[0]
-    assert "a long run, about" in within[0] and "Kernel > Interrupt stops it" in within[0]
+    assert "a long run, about" in within[0] and "Interrupt (■; Colab: Runtime > Interrupt execution) stops it" in within[0]
     assert said.index(within[0]) < min(i for i, m in enumerate(said) if "loss" in m)
 
 
@@ -604,3 +604,25 @@ def test_a_run_is_described_in_words_not_python_values(kit):
     assert panel.describe(panel.settings()) == "back ends jax, x range -5 to 5, epochs 5"
     panel.run(backends=("tensorflow", "jax"))
     assert panel.message == ""  # the action said nothing, and nothing was trained
+
+
+def test_an_interrupt_heard_during_validation_stops_the_run(kit, fashion, monkeypatch):
+    """Interrupt noted while the last epoch validates: the run says it was
+    interrupted (its finished epochs kept), never "done"."""
+    panel = training_panel(kit, fashion)
+    panel.controls["epochs"].value = 1
+
+    class HearAtValidation(kit["keras"].callbacks.Callback):
+        def on_test_begin(self, logs=None):
+            panel.interrupt.heard = True
+
+    original = kit["guarded_fit"]
+
+    def fit_hearing(model, *data, callbacks=(), **options):
+        return original(model, *data, callbacks=[*callbacks, HearAtValidation()],
+                        **options)
+
+    monkeypatch.setitem(kit, "guarded_fit", fit_hearing)
+    panel._clicked()
+    assert "stopped by Interrupt" in panel.message, panel.message
+    assert not panel.button.disabled

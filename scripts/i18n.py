@@ -131,6 +131,14 @@ def has_words(text: str) -> bool:
 
 def extract_pot(dest: Path) -> Path:
     """Run Sphinx's gettext builder over the book; return the .pot folder."""
+    import yaml  # noqa: PLC0415
+
+    # The site's copied browser libraries (html_extra_path) play no part in
+    # the messages, and a fresh clone has not built them yet.
+    config = book_config()
+    config["sphinx"]["config"].pop("html_extra_path", None)
+    dest.mkdir(parents=True, exist_ok=True)
+    (dest / "_config.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
     cmd = [
         sys.executable,
         "-c",
@@ -142,6 +150,8 @@ def extract_pot(dest: Path) -> Path:
         "custom",
         "--custom-builder",
         "gettext",
+        "--config",
+        str(dest / "_config.yml"),
         "--path-output",
         str(dest),
         "-W",
@@ -427,8 +437,8 @@ def merged(base: dict, extra: dict) -> dict:
     return out
 
 
-def chinese_config(dictionary: Path) -> str:
-    """The English _config.yml plus what the catalogs cannot translate."""
+def book_config() -> dict:
+    """_config.yml as a dict that works from another folder."""
     import yaml  # noqa: PLC0415
 
     base = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
@@ -436,6 +446,14 @@ def chinese_config(dictionary: Path) -> str:
     extensions = base["sphinx"].get("local_extensions", {})
     for name, folder in extensions.items():
         extensions[name] = str((ROOT / folder).resolve()) + "/"
+    return base
+
+
+def chinese_config(dictionary: Path) -> str:
+    """The English _config.yml plus what the catalogs cannot translate."""
+    import yaml  # noqa: PLC0415
+
+    base = book_config()
     extra = {
         "title": "Keras 3 实战",
         "author": "Keras 课程书作者团队",

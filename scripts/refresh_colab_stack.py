@@ -41,7 +41,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 OUTPUT = REPO / "tests" / "colab-stack.txt"
-NOT_FOR_NOTEBOOKS = {"jupyter-book", "playwright"}  # build the site / drive the browser
+# build the site (both editions: polib, jieba) / drive the browser
+NOT_FOR_NOTEBOOKS = {"jupyter-book", "playwright", "polib", "jieba"}
 LEFT_OUT = {
     "torch": ("Colab's torch is a CPU wheel from PyTorch's own index (not reachable from "
               "the test machines) and PyPI's torch pulls NVIDIA's CUDA packages: cells "

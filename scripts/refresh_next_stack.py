@@ -33,11 +33,15 @@ import tempfile
 import textwrap
 from pathlib import Path
 
-from refresh_colab_stack import normalise, pins, requirement_lines
+from refresh_colab_stack import (  # one list of what only builds the site
+    NOT_FOR_NOTEBOOKS,
+    normalise,
+    pins,
+    requirement_lines,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 OUTPUT = REPO / "tests" / "next-stack.txt"
-NOT_FOR_NOTEBOOKS = {"jupyter-book", "playwright"}  # build the site / drive the browser
 # Tried with the next TensorFlow and left out if pip refuses: why, and the module
 # whose `requires-<module>` cells are then skipped.
 MAY_NOT_FIT = {"tf-keras": ("tf-keras follows TensorFlow's minor release", "tf_keras")}

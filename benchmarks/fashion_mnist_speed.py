@@ -22,17 +22,18 @@ cells must define them exactly as the study does, and part 3's copies
      pipeline, each epoch on a new model whose train function was traced on a few steps
      first (fresh_model says why), so the clock holds no tracing. Every round is kept in
      the JSON ("all_rounds"); the chapter's table (its recipe cells) reads them.
-   Some epochs stall: the cores sit idle for seconds, the process's CPU time stays that
-   of a normal epoch, and the epoch ends late (on the build machine often at 10.2 s,
-   whatever was measured; benchmarks/stalled_epochs.py found them with tf.data's
-   autotuning on and off alike). A stall is found from the process's CPU time: each round
-   records its idle seconds (wall time minus CPU time over the cores), and a round at least
-   STALLED seconds more idle than its variant's least idle round counts as slowed, as does
-   one that took at least SLOW times the variant's best (the machine itself slowed it).
-   The table reports each variant's best round (a slowed round can only add time, so it
+   Some epochs stall: the process waits for seconds, its CPU time that of a normal epoch
+   while its wall time grows, and the epoch ends late (on the study's machine usually at
+   10.2 s, whatever was measured; benchmarks/stalled_epochs.py found stalls with tf.data's
+   autotuning on and off alike). Each round records its idle seconds (wall time minus the
+   process's CPU time spread over the cores: time in which the process did not run); a
+   round at least STALLED seconds above its variant's least idle round stalled. A stalled
+   round, or one that took at least SLOW times the variant's best, counts as slowed. The
+   table reports each variant's best round (a slowed round can only add time, so it
    cannot move the best) and compares variants on their normal rounds, every one against
    every one: a difference counts as measured only when every normal round of one variant
-   was faster than every normal round of the other.
+   was faster than every normal round of the other. (Rounds run in a fixed order of the
+   variants; the recorded run of 2026-12-07 did so too.)
    The per-image pipelines yield flat images and one-hot labels (TF 2.0 style, for an
    MLP); one reshape/argmax per batch adapts them to the CNN, in both measurements. One maps
    image by image, the other maps with num_parallel_calls=AUTOTUNE, as TensorFlow's data
@@ -232,7 +233,7 @@ def pipeline_inputs(recipes, images, labels, batch_size=128, seed=0):
 def fresh_model(recipes, warm_up, **settings):
     """A new recommended CNN from the same seed, its train function traced on a few steps.
 
-    Every round gets a new model: on the build machine one model instance once ran all its
+    Every round gets a new model: on the AMD EPYC build machine one model instance once ran all its
     epochs at about half speed (5.1 s where others took 3.6 s, in every round), so reusing
     one model per variant could measure that instance, not the variant.
     """
@@ -255,7 +256,7 @@ def warm_up_arguments(fit_arguments, steps=10):
 
 class EpochClock:
     """Wall time and idle time of one timed block: idle is the wall time minus the
-    process's CPU time spread over all cores (a stalled epoch: the cores sat idle)."""
+    process's CPU time spread over all cores (a stalled epoch: the process waited)."""
 
     def __enter__(self):
         self.wall, self.cpu = time.perf_counter(), time.process_time()

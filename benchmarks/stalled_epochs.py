@@ -3,19 +3,21 @@
     python benchmarks/stalled_epochs.py          # measure, print, write JSON
     python benchmarks/stalled_epochs.py --quick  # two rounds: checks the code
 
-On the build machine some training epochs of the study's CNN stall: the two cores sit
-idle for seconds while the process's CPU time stays that of a normal epoch, and the epoch
-ends late, often at 10.2 s whatever is measured, where it otherwise takes 5 to 8 s. One
-suspect was tf.data's autotuner, which runs again 10.23 s after an iterator starts (its
-period starts at 10 ms and doubles: kOptimizationPeriodMinMs in
-tensorflow/core/framework/model.h, Model::OptimizeLoop in model.cc). This script trains
+On the study's machine (Intel Xeon, 2 cores) some training epochs of the study's CNN
+stall: the process waits for seconds, its CPU time that of a normal epoch while its wall
+time grows, and the epoch ends late, usually at 10.2 s whatever is measured, where it
+otherwise takes 5 to 9 s. One suspect was tf.data's autotuner, which runs at once and
+then after waits that double from 20 ms, so about 10.2 s and 20.5 s after an iterator
+starts (Model::OptimizeLoop in tensorflow/core/framework/model.cc,
+kOptimizationPeriodMinMs in model.h). This script trains
 the CNN on the book's pipeline (make_dataset, from the study's own cells) for --rounds
 epochs each way, alternating: as the book builds it, and with
 `options.autotune.enabled = False`. Each epoch is on a new model traced first (as in
 fashion_mnist_speed.py); every epoch's wall and idle seconds are kept (idle: wall time
 minus CPU time over the cores), and an epoch counts as slowed as the study counts it (its
-`slowed`). The recorded run (results/stalled_epochs.json): 3 of 14 slowed each way, so
-autotuning is not the cause. Nothing in the tests depends on the timings.
+`slowed`). The recorded run (results/stalled_epochs.json): 3 of 14 stalled each way;
+with autotuning on they ended at 10.23, 10.26 and 20.5 s (when the autotuner ran), with it
+off at 10.13, 11.54 and 14.02 s. So autotuning is involved, but it is not the only cause. Nothing in the tests depends on the timings.
 """
 import argparse
 import datetime

@@ -219,7 +219,7 @@ def test_slowed_rounds_and_ratios_with_their_range():
         return {"all_rounds": rounds, "idle_rounds": idle}
 
     assert recipes["slowed"](v([5.0, 10.2, 6.9, 7.0])) == [False, True, False, True]
-    # a stall: 1.3 times the best, but the cores sat idle 1.6 s longer
+    # a stall: 1.3 times the best, but the process did not run for 1.6 s longer
     assert recipes["slowed"](v([7.5, 10.2, 7.4], [1.3, 2.9, 1.4])) == [False, True, False]
     assert recipes["slowed"](v([7.8, 7.9], [1.0, 1.9])) == [False, False]
     # every normal round against every normal round: round 2 (slowed) left out
@@ -341,3 +341,35 @@ def test_recorded_stall_study_is_complete():
     for variant in recorded["ways"].values():
         assert len(variant["all_rounds"]) == len(variant["idle_rounds"]) >= 10
         assert variant["slowed"] == sum(recipes["slowed"](variant))
+
+
+def stall_ends(variant, recipes):
+    return sorted(s for s, slow in zip(variant["all_rounds"], recipes["slowed"](variant))
+                  if slow)
+
+
+def test_the_chapters_words_on_the_recorded_stall_study():
+    """The dropdown "What is a stalled epoch?" in chapter 10b quotes this run."""
+    recorded = json.loads((REPO / "benchmarks" / "results" / "stalled_epochs.json")
+                          .read_text(encoding="utf-8"))
+    recipes = speed.load_recipes()
+    tuned, untuned = recorded["ways"].values()
+    assert tuned["slowed"] == untuned["slowed"] == 3 and len(tuned["all_rounds"]) == 14
+    assert [round(s, 1) for s in stall_ends(tuned, recipes)] == [10.2, 10.3, 20.5]
+    assert [round(s, 1) for s in stall_ends(untuned, recipes)] == [10.1, 11.5, 14.0]
+
+
+def test_the_chapters_words_on_the_november_run():
+    """The dropdown "Another machine, another answer" in chapter 10b quotes the AMD run,
+    read with the chapter's own rules."""
+    recorded = json.loads((REPO / "benchmarks" / "results" /
+                           "fashion_mnist_speed-2026-11-22.json").read_text(encoding="utf-8"))
+    recipes = speed.load_recipes()
+    assert recorded["machine"].startswith("AMD EPYC")
+    speeds = recorded["model_speed"]
+    f32 = speeds["float32"]
+    assert recipes["compare"](f32, speeds["mixed_bfloat16, steps_per_execution=16"]) == (
+        "1.35x (1.07-1.50)")
+    assert recipes["compare"](f32, speeds["mixed_bfloat16"]) == "no diff (1.00-1.21)"
+    assert recipes["compare"](f32, speeds["float32, steps_per_execution=16"]) == (
+        "no diff (0.90-1.31)")

@@ -26,7 +26,7 @@ cells must define them exactly as the study does, and part 3's copies
    while its wall time grows, and the epoch ends late (on the study's machine usually at
    10.2 s, whatever was measured; benchmarks/stalled_epochs.py found stalls with tf.data's
    autotuning on and off alike). Each round records its idle seconds (wall time minus the
-   process's CPU time spread over the cores: time in which the process did not run); a
+   process's CPU time divided by the cores: time per core the process left unused); a
    round at least STALLED seconds above its variant's least idle round stalled. A stalled
    round, or one that took at least SLOW times the variant's best, counts as slowed. The
    table reports each variant's best round (a slowed round can only add time, so it

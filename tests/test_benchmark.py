@@ -373,3 +373,6 @@ def test_the_chapters_words_on_the_november_run():
     assert recipes["compare"](f32, speeds["mixed_bfloat16"]) == "no diff (1.00-1.21)"
     assert recipes["compare"](f32, speeds["float32, steps_per_execution=16"]) == (
         "no diff (0.90-1.31)")
+    assert recipes["compare"](speeds["float32, steps_per_execution=16"],
+                              speeds["mixed_bfloat16, steps_per_execution=16"]) == (
+        "no diff (0.91-1.50)")

@@ -233,9 +233,9 @@ def pipeline_inputs(recipes, images, labels, batch_size=128, seed=0):
 def fresh_model(recipes, warm_up, **settings):
     """A new recommended CNN from the same seed, its train function traced on a few steps.
 
-    Every round gets a new model: on the AMD EPYC build machine one model instance once ran all its
-    epochs at about half speed (5.1 s where others took 3.6 s, in every round), so reusing
-    one model per variant could measure that instance, not the variant.
+    Every round gets a new model: on the AMD EPYC build machine one model instance once
+    ran all its epochs at about half speed (5.1 s where others took 3.6 s, in every
+    round), so reusing one model per variant could measure that instance, not the variant.
     """
     import keras
 
